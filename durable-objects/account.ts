@@ -1,0 +1,107 @@
+// AccountObject: one per account (bare JID). It owns the account's storage
+// (credentials, roster, resources, offline messages) and exposes it by RPC;
+// the behaviour is in src/account/account.ts.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../src/env";
+import { loadConfig } from "../src/config";
+import { Account } from "../src/account/account";
+import type { StoredCredentials } from "../src/sasl";
+import { sessionStub } from "../src/routing/route";
+
+const AUTH_WINDOW_MS = 15 * 60 * 1000;
+
+export class AccountObject extends DurableObject<Env> {
+  private cached: Account | null = null;
+
+  private account(): Account {
+    if (this.cached) return this.cached;
+    const loaded = loadConfig(this.env);
+    if (!loaded.ok) throw new Error(loaded.error);
+    const bare = this.ctx.id.name;
+    if (!bare) throw new Error("AccountObject must be addressed by name");
+    const account = new Account(this.env, loaded.config, bare, this.ctx.storage.sql, (p) =>
+      this.ctx.waitUntil(p.catch((e) => console.error("account task failed", String(e)))),
+    );
+    account.exists = async () => this.credentialsNow() !== null;
+    this.cached = account;
+    return account;
+  }
+
+  private credentialsNow(): StoredCredentials | null {
+    return this.ctx.storage.kv.get<StoredCredentials>("credentials") ?? null;
+  }
+
+  // ---- credentials and lifecycle ----------------------------------------------------
+
+  async credentials(): Promise<StoredCredentials | null> {
+    return this.credentialsNow();
+  }
+
+  async exists(): Promise<boolean> {
+    return this.credentialsNow() !== null;
+  }
+
+  /** Sets the SCRAM keys. With `createOnly`, an existing account is left alone. */
+  async setCredentials(creds: StoredCredentials, createOnly: boolean): Promise<"created" | "changed" | "exists"> {
+    const existed = this.credentialsNow() !== null;
+    if (existed && createOnly) return "exists";
+    this.ctx.storage.kv.put("credentials", creds);
+    return existed ? "changed" : "created";
+  }
+
+  /** Deletes the account: its connections are closed and every stored row removed. */
+  async deleteAccount(reason: string): Promise<boolean> {
+    const existed = this.credentialsNow() !== null;
+    const sessions = this.account().resources.list().map((r) => r.session);
+    this.ctx.storage.kv.delete("credentials");
+    await Promise.all(sessions.map((s) => sessionStub(this.env, s).kick("not-authorized", reason).catch(() => undefined)));
+    await this.ctx.storage.deleteAll();
+    this.cached = null;
+    return existed;
+  }
+
+  async recordAuthFailure(): Promise<number> {
+    if (!this.credentialsNow()) return 0;
+    const kv = this.ctx.storage.kv;
+    const now = Date.now();
+    const since = kv.get<number>("auth_since") ?? 0;
+    const count = now - since > AUTH_WINDOW_MS ? 1 : (kv.get<number>("auth_failures") ?? 0) + 1;
+    if (count === 1) kv.put("auth_since", now);
+    kv.put("auth_failures", count);
+    return count;
+  }
+
+  async clearAuthFailures(): Promise<void> {
+    if (this.ctx.storage.kv.get("auth_failures") !== undefined) this.ctx.storage.kv.delete("auth_failures");
+  }
+
+  // ---- sessions -----------------------------------------------------------------------
+
+  async bind(resource: string, session: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    if (!this.credentialsNow()) return { ok: false, reason: "the account no longer exists" };
+    await this.account().bind(resource, session);
+    return { ok: true };
+  }
+
+  async unbind(resource: string, session: string): Promise<void> {
+    await this.account().unbind(resource, session);
+  }
+
+  // ---- stanzas ------------------------------------------------------------------------
+
+  async receive(stanza: string): Promise<string[]> {
+    return this.account().receive(stanza);
+  }
+
+  async ownPresence(resource: string, stanza: string): Promise<string[]> {
+    return this.account().ownPresence(resource, stanza);
+  }
+
+  async outboundSubscription(stanza: string): Promise<string[]> {
+    return this.account().outboundSubscription(stanza);
+  }
+
+  async trackDirectedPresence(resource: string, jid: string, unavailable: boolean): Promise<void> {
+    await this.account().trackDirectedPresence(resource, jid, unavailable);
+  }
+}

@@ -1,0 +1,138 @@
+// SessionObject: one per WebSocket connection, client or component. It holds the
+// socket (Hibernation API: an idle connection costs nothing), keeps the stream's
+// state in the socket's attachment, and hands each frame to the stream handler.
+// The account is unknown until SASL has run inside the socket, and a socket
+// cannot move between objects, so connections get objects of their own.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../src/env";
+import { loadConfig, type GatewayConfig } from "../src/config";
+import type { Connection } from "../src/stream/connection";
+import type { ClientState } from "../src/stream/client-state";
+import type { ComponentState } from "../src/component/component-state";
+import { onClientFrame, onClientGone } from "../src/stream/client-stream";
+import { onComponentFrame, onComponentGone } from "../src/component/component-stream";
+import { closeElement } from "../src/stream/framing";
+import { TokenBucket } from "../src/stream/rate-limit";
+import { type Element, type StreamErrorCondition, streamError } from "../src/xml/stanza";
+
+type StreamState = ClientState | ComponentState;
+interface Attachment { state: StreamState; remoteAddress: string }
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+export class SessionObject extends DurableObject<Env> {
+  private buckets = new WeakMap<WebSocket, TokenBucket>();
+
+  private config(): GatewayConfig {
+    const loaded = loadConfig(this.env);
+    if (!loaded.ok) throw new Error(loaded.error);
+    return loaded.config;
+  }
+
+  /** The upgrade request, forwarded by the Worker (which already checked the subprotocol). */
+  override async fetch(request: Request): Promise<Response> {
+    const kind = new URL(request.url).pathname === "/xmpp-component" ? "component" : "client";
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [kind]);
+    const state: StreamState = kind === "client" ? { kind: "client", phase: "connected" } : { kind: "component", phase: "connected" };
+    const attachment: Attachment = { state, remoteAddress: request.headers.get("cf-connecting-ip") ?? "127.0.0.1" };
+    server.serializeAttachment(attachment);
+    return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": "xmpp" } });
+  }
+
+  private connection(ws: WebSocket): Connection<StreamState> {
+    const attachment = ws.deserializeAttachment() as Attachment;
+    const config = this.config();
+    const ctx = this.ctx;
+    const buckets = this.buckets;
+    const conn = {
+      env: this.env,
+      config,
+      sessionId: ctx.id.toString(),
+      remoteAddress: attachment.remoteAddress,
+      state: attachment.state,
+      save() {
+        ws.serializeAttachment({ state: conn.state, remoteAddress: attachment.remoteAddress } satisfies Attachment);
+      },
+      send(el: Element | string) {
+        try {
+          ws.send(typeof el === "string" ? el : el.toString());
+        } catch {
+          // The socket is already closing; nothing to do.
+        }
+      },
+      async close(condition?: StreamErrorCondition, text?: string) {
+        if (condition) conn.send(streamError(condition, text));
+        conn.send(closeElement());
+        const gone = conn.state.kind === "client" ? onClientGone(conn as Connection<ClientState>) : onComponentGone(conn as Connection<ComponentState>);
+        try {
+          ws.close(1000, condition ?? "closed");
+        } catch {
+          // already closed
+        }
+        await gone;
+      },
+      waitUntil(p: Promise<unknown>) {
+        ctx.waitUntil(p.catch((e) => console.error("background task failed", String(e))));
+      },
+      allowStanza() {
+        let bucket = buckets.get(ws);
+        if (!bucket) buckets.set(ws, (bucket = new TokenBucket(config.limits.ratePerSecond, config.limits.burst)));
+        return bucket.take(Date.now());
+      },
+    };
+    return conn;
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const conn = this.connection(ws);
+    let frame: string;
+    try {
+      frame = typeof message === "string" ? message : decoder.decode(message);
+    } catch {
+      return conn.close("unsupported-encoding", "frames are UTF-8 text");
+    }
+    try {
+      if (conn.state.kind === "client") await onClientFrame(conn as Connection<ClientState>, frame);
+      else await onComponentFrame(conn as Connection<ComponentState>, frame);
+    } catch (e) {
+      console.error("stream handler failed", e instanceof Error ? e.stack : String(e));
+      await conn.close("internal-server-error");
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    await this.gone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.gone(ws);
+  }
+
+  private async gone(ws: WebSocket): Promise<void> {
+    const conn = this.connection(ws);
+    if (conn.state.kind === "client") await onClientGone(conn as Connection<ClientState>);
+    else await onComponentGone(conn as Connection<ComponentState>);
+  }
+
+  private socket(): WebSocket | null {
+    return this.ctx.getWebSockets()[0] ?? null;
+  }
+
+  /** Delivers a stanza to this connection. False when the connection is gone. */
+  async deliver(stanza: string): Promise<boolean> {
+    const ws = this.socket();
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    const state = (ws.deserializeAttachment() as Attachment).state;
+    if (state.phase !== "bound" && state.phase !== "ready") return false;
+    ws.send(stanza);
+    return true;
+  }
+
+  /** Ends this connection with a stream error (conflict, account deleted, shutdown). */
+  async kick(condition: StreamErrorCondition, text?: string): Promise<void> {
+    const ws = this.socket();
+    if (ws) await this.connection(ws).close(condition, text);
+  }
+}

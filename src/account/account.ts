@@ -1,0 +1,351 @@
+// One account's server-side behaviour (RFC 6121): roster, subscriptions, presence,
+// message delivery and offline storage. The AccountObject Durable Object owns the
+// storage and calls into this; everything addressed to the account arrives here.
+import type { Env } from "../env";
+import type { GatewayConfig, HostConfig } from "../config";
+import { RosterStore, type RosterItem } from "./roster-store";
+import { ResourcesStore, type BoundResource } from "./resources-store";
+import { OfflineStore } from "./offline-store";
+import { handleRosterIq, rosterPush } from "./roster-iq";
+import { inbound, outbound, removeItem, NO_CONTACT, sendsPresenceTo, wantsPresenceFrom, type SubscriptionType } from "../roster/subscription";
+import { messageToBare, messageToFull, iqToFull, parseMessageType } from "../im/delivery-rules";
+import { NS } from "../xml/namespaces";
+import { type Element, errorReply, iqResult, xml } from "../xml/stanza";
+import { parseFrame } from "../xml/frame-parser";
+import { bareOf, parseJid } from "../jid/jid";
+import { routeStanza, sessionStub } from "../routing/route";
+import { accountDiscoInfo } from "./account-disco";
+import { privilegeHooks } from "../privilege/account-hooks";
+
+const SUBSCRIPTION_TYPES = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
+
+/** Parses a stanza another object handed over (it was produced by our own code). */
+export function parseInternal(s: string): Element {
+  const r = parseFrame(s, 64 * 1024 * 1024);
+  if (!r.ok) throw new Error(`internal stanza did not parse: ${r.text}`);
+  return r.element;
+}
+
+export class Account {
+  readonly roster: RosterStore;
+  readonly resources: ResourcesStore;
+  readonly offline: OfflineStore;
+  readonly host: HostConfig;
+
+  constructor(
+    readonly env: Env,
+    readonly config: GatewayConfig,
+    readonly bare: string,
+    sql: SqlStorage,
+    readonly waitUntil: (p: Promise<unknown>) => void,
+  ) {
+    this.roster = new RosterStore(sql);
+    this.resources = new ResourcesStore(sql);
+    this.offline = new OfflineStore(sql);
+    this.host = config.hosts[bare.slice(bare.indexOf("@") + 1)]!;
+  }
+
+  // ---- delivery to this account's own connections ------------------------------------
+
+  /** Sends to one resource's connection; a vanished connection loses its resource. */
+  async toResource(r: BoundResource, stanza: string): Promise<void> {
+    let delivered = false;
+    try {
+      delivered = await sessionStub(this.env, r.session).deliver(stanza);
+    } catch {
+      delivered = false;
+    }
+    if (!delivered && this.resources.get(r.resource)?.session === r.session) await this.unbind(r.resource, r.session);
+  }
+
+  async toResources(rs: BoundResource[], stanza: string): Promise<void> {
+    await Promise.all(rs.map((r) => this.toResource(r, stanza)));
+  }
+
+  available(): BoundResource[] {
+    return this.resources.list().filter((r) => r.available);
+  }
+
+  /** Routes a stanza from this account to someone else; errors come back to `bounceTo`. */
+  async send(stanza: Element, bounceTo?: BoundResource): Promise<void> {
+    const bounces = await routeStanza(this.env, this.config, stanza);
+    if (bounceTo) for (const b of bounces) await this.toResource(bounceTo, b);
+  }
+
+  // ---- resources ---------------------------------------------------------------------
+
+  async bind(resource: string, session: string): Promise<void> {
+    const old = this.resources.get(resource);
+    if (old && old.session !== session) {
+      // RFC 6120 §7.7.2.2: the newer session wins; the older one gets a conflict stream error.
+      this.resources.remove(resource);
+      if (old.available) await this.broadcastUnavailable(old, null);
+      this.waitUntil(sessionStub(this.env, old.session).kick("conflict", "replaced by a new session").catch(() => undefined));
+    }
+    this.resources.put({ resource, session, priority: 0, available: false, presence: null, interested: false });
+  }
+
+  async unbind(resource: string, session: string): Promise<void> {
+    const r = this.resources.get(resource);
+    if (!r || r.session !== session) return;
+    this.resources.remove(resource);
+    if (r.available) await this.broadcastUnavailable(r, null);
+  }
+
+  private async broadcastUnavailable(r: BoundResource, stanza: Element | null): Promise<void> {
+    const pres = stanza ?? xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${r.resource}` });
+    await this.broadcast(r, pres, this.resources.takeDirected(r.resource));
+  }
+
+  /** Sends a presence of resource `r` to every contact with a 'from' subscription, the account's
+   *  other resources, any extra JIDs (directed presence), and privileged entities. */
+  private async broadcast(r: BoundResource, pres: Element, extra: string[]): Promise<void> {
+    const targets = new Set([...this.roster.contacts(sendsPresenceTo), ...extra]);
+    const from = `${this.bare}/${r.resource}`;
+    const jobs: Promise<unknown>[] = [];
+    for (const jid of targets) {
+      if (bareOf(jid) === this.bare) continue;
+      const copy = xml("presence", { ...pres.attrs, from, to: jid }, ...pres.children);
+      jobs.push(this.send(copy));
+    }
+    // RFC 6121 §4.2.2 / §4.5.2: the user's own available resources get it too.
+    const own = xml("presence", { ...pres.attrs, from }, ...pres.children);
+    for (const other of this.available()) {
+      own.attrs.to = `${this.bare}/${other.resource}`;
+      jobs.push(this.toResource(other, own.toString()));
+    }
+    jobs.push(privilegeHooks.ownPresence(this, from, pres));
+    await Promise.all(jobs);
+  }
+
+  // ---- stanzas from the account's own connections --------------------------------------
+
+  /** Broadcast presence (no `to`) from one of the account's resources. */
+  async ownPresence(resource: string, raw: string): Promise<string[]> {
+    const r = this.resources.get(resource);
+    if (!r) return [];
+    const pres = parseInternal(raw);
+    delete pres.attrs.to;
+    if (pres.attrs.type === "unavailable") {
+      if (!r.available) return [];
+      this.resources.put({ ...r, available: false, presence: null });
+      await this.broadcastUnavailable(r, pres);
+      return [];
+    }
+    const priority = Math.max(-128, Math.min(127, parseInt(pres.getChildText("priority") ?? "0", 10) || 0));
+    const initial = !r.available;
+    const updated: BoundResource = { ...r, available: true, priority, presence: pres.toString() };
+    this.resources.put(updated);
+    await this.broadcast(updated, pres, []);
+    if (initial) await this.afterInitialPresence(updated);
+    return [];
+  }
+
+  /** RFC 6121 §4.2.2 probes, pending subscription requests, offline messages. */
+  private async afterInitialPresence(r: BoundResource): Promise<void> {
+    const full = `${this.bare}/${r.resource}`;
+    const jobs: Promise<unknown>[] = this.roster.contacts(wantsPresenceFrom).map(async (contact) => {
+      const probe = xml("presence", { xmlns: NS.client, type: "probe", from: this.bare, to: contact, id: `probe-${r.resource}` });
+      const answers = await routeStanza(this.env, this.config, probe);
+      for (const a of answers) {
+        const el = parseInternal(a);
+        el.attrs.to = full;
+        await this.toResource(r, el.toString());
+      }
+    });
+    for (const item of this.roster.pendingRequests()) {
+      if (item.pendingStanza) jobs.push(this.toResource(r, item.pendingStanza));
+    }
+    await Promise.all(jobs);
+    if (r.priority >= 0) {
+      for (const m of this.offline.take()) await this.toResource(r, m);
+    }
+  }
+
+  async trackDirectedPresence(resource: string, jid: string, unavailable: boolean): Promise<void> {
+    if (!this.resources.get(resource)) return;
+    if (unavailable) this.resources.removeDirected(resource, jid);
+    else if (!this.roster.contacts(sendsPresenceTo).includes(bareOf(jid))) this.resources.addDirected(resource, jid);
+  }
+
+  /** Outbound subscription stanza (RFC 6121 §3) from one of the account's resources. */
+  async outboundSubscription(raw: string): Promise<string[]> {
+    const pres = parseInternal(raw);
+    const type = pres.attrs.type as SubscriptionType;
+    const contact = pres.attrs.to!;
+    if (contact === this.bare) return [];
+    const item = this.roster.get(contact);
+    const decision = outbound(item?.state ?? NO_CONTACT, type);
+    const next: RosterItem = { jid: contact, name: item?.name ?? null, groups: item?.groups ?? [], state: decision.next, pendingStanza: decision.next.pendingIn ? (item?.pendingStanza ?? null) : null };
+    if (decision.push) await this.saveAndPush(next);
+    else if (item) this.roster.put(next);
+    // RFC 6121 §3.1.2: the stanza goes out from the bare JID.
+    pres.attrs.from = this.bare;
+    if (decision.route) await this.send(pres);
+    if (decision.sendPresence === "available") {
+      for (const r of this.available()) {
+        if (!r.presence) continue;
+        const p = parseInternal(r.presence);
+        p.attrs.from = `${this.bare}/${r.resource}`;
+        p.attrs.to = contact;
+        await this.send(p);
+      }
+    } else if (decision.sendPresence === "unavailable") {
+      for (const r of this.available()) {
+        await this.send(xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${r.resource}`, to: contact }));
+      }
+    }
+    return [];
+  }
+
+  /** Stores an item (or removes it when it is no longer in the roster) and pushes the change. */
+  async saveAndPush(item: RosterItem, removed = false): Promise<void> {
+    const gone = removed || (!item.state.inRoster && item.state.subscription === "none" && !item.state.pendingIn && !item.state.askOut);
+    const ver = gone ? this.roster.remove(item.jid) : this.roster.put(item);
+    if (!gone && !item.state.inRoster) return; // invisible (pending-in only) items are not pushed
+    const push = rosterPush(item, String(ver), gone);
+    const jobs: Promise<unknown>[] = this.resources.list().filter((r) => r.interested).map((r) => {
+      push.attrs.to = `${this.bare}/${r.resource}`;
+      push.attrs.id = `push-${ver}-${r.resource}`;
+      return this.toResource(r, push.toString());
+    });
+    jobs.push(privilegeHooks.rosterChanged(this, item, String(ver), gone));
+    await Promise.all(jobs);
+  }
+
+  // ---- stanzas addressed to this account ---------------------------------------------
+
+  /** Any stanza to this account (bare or full JID) with a trusted `from`. Returns replies for the sender. */
+  async receive(raw: string): Promise<string[]> {
+    const stanza = parseInternal(raw);
+    const to = parseJid(stanza.attrs.to ?? this.bare) ?? parseJid(this.bare)!;
+    const exists = await this.exists();
+    if (stanza.name === "message") return this.receiveMessage(stanza, to.resource, exists);
+    if (stanza.name === "presence") return this.receivePresence(stanza, to.resource, exists);
+    return this.receiveIq(stanza, to.resource, exists);
+  }
+
+  exists: () => Promise<boolean> = async () => true;
+
+  private async receiveMessage(msg: Element, resource: string, exists: boolean): Promise<string[]> {
+    const type = parseMessageType(msg.attrs.type);
+    const resources = this.resources.list();
+    const d = resource ? messageToFull(type, resource, exists, resources) : messageToBare(type, exists, resources);
+    switch (d.kind) {
+      case "resources": {
+        const raw = msg.toString();
+        await Promise.all(d.resources.map((name) => this.toResource(this.resources.get(name)!, raw)));
+        return [];
+      }
+      case "offline": {
+        msg.c("delay", { xmlns: NS.delay, from: this.host.domain, stamp: new Date().toISOString() }).t("Offline storage");
+        if (!this.offline.add(msg.toString())) return [errorReply(msg, "service-unavailable", "offline storage is full").toString()];
+        return [];
+      }
+      case "error":
+        return [errorReply(msg, d.condition).toString()];
+      case "drop":
+        return [];
+    }
+  }
+
+  private async receivePresence(pres: Element, resource: string, exists: boolean): Promise<string[]> {
+    if (!exists) return []; // RFC 6121 §8.5.1: presence to a non-existent account is silently dropped
+    const type = pres.attrs.type;
+    const from = pres.attrs.from ?? "";
+    const fromBare = bareOf(from);
+    if (type === "probe") {
+      // RFC 6121 §4.3.2: answer only contacts subscribed to our presence (or ourselves).
+      if (fromBare !== this.bare && !sendsPresenceTo(this.roster.get(fromBare)?.state.subscription ?? "none")) return [];
+      return this.available().filter((r) => r.presence).map((r) => {
+        const p = parseInternal(r.presence!);
+        p.attrs.from = `${this.bare}/${r.resource}`;
+        p.attrs.to = from;
+        return p.toString();
+      });
+    }
+    if (SUBSCRIPTION_TYPES.has(type)) return this.inboundSubscription(pres, fromBare, type as SubscriptionType);
+    // Available, unavailable or error presence: to the resource, or every available one.
+    const targets = resource ? this.resources.list().filter((r) => r.resource === resource) : this.available();
+    const raw = pres.toString();
+    await Promise.all([...targets.map((r) => this.toResource(r, raw)), privilegeHooks.contactPresence(this, pres)]);
+    return [];
+  }
+
+  private async inboundSubscription(pres: Element, contact: string, type: SubscriptionType): Promise<string[]> {
+    if (contact === this.bare) return [];
+    const item = this.roster.get(contact);
+    const decision = inbound(item?.state ?? NO_CONTACT, type);
+    pres.attrs.from = contact; // RFC 6121 §3.1.3: delivered from the bare JID
+    pres.attrs.to = this.bare;
+    const next: RosterItem = {
+      jid: contact, name: item?.name ?? null, groups: item?.groups ?? [], state: decision.next,
+      pendingStanza: decision.next.pendingIn ? (type === "subscribe" ? pres.toString() : item?.pendingStanza ?? null) : null,
+    };
+    if (decision.push) await this.saveAndPush(next);
+    else if (item || decision.next.pendingIn) this.roster.put(next);
+    if (decision.sendPresence === "unavailable") {
+      // RFC 6121 §3.3.3: the contact no longer receives our presence; tell it we are gone.
+      for (const r of this.available()) {
+        await this.send(xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${r.resource}`, to: contact }));
+      }
+    }
+    if (decision.deliver) await this.toResources(this.available(), pres.toString());
+    if (decision.autoReply === "subscribed") {
+      return [xml("presence", { xmlns: NS.client, type: "subscribed", from: this.bare, to: contact }).toString()];
+    }
+    return [];
+  }
+
+  private async receiveIq(iq: Element, resource: string, exists: boolean): Promise<string[]> {
+    const type = iq.attrs.type;
+    if (resource) {
+      const d = iqToFull(type, resource, exists, this.resources.list());
+      if (d.kind === "resource") {
+        await this.toResource(this.resources.get(d.resource)!, iq.toString());
+        return [];
+      }
+      if (d.kind === "error") return [errorReply(iq, d.condition).toString()];
+      return [];
+    }
+    if (type === "result" || type === "error") return [];
+    if (!exists) return [errorReply(iq, "service-unavailable").toString()];
+    const from = iq.attrs.from ?? "";
+    const fromOwner = bareOf(from) === this.bare;
+    const payload = iq.getChildElements();
+    const query = payload.length === 1 ? payload[0]! : null;
+    if (!query) return [errorReply(iq, "bad-request", "an IQ request carries exactly one payload", this.bare).toString()];
+    if (query.name === "query" && query.attrs.xmlns === NS.roster) {
+      if (fromOwner) return [await handleRosterIq(this, iq, query, parseJid(from)?.resource ?? "")];
+      const privileged = await privilegeHooks.rosterIq(this, iq, query);
+      if (privileged) return [privileged];
+      return [errorReply(iq, "service-unavailable", undefined, this.bare).toString()];
+    }
+    if (query.attrs.xmlns === NS.discoInfo && type === "get") {
+      const sub = this.roster.get(bareOf(from))?.state.subscription ?? "none";
+      // XEP-0030 §8: do not reveal the account to entities without a subscription.
+      if (!fromOwner && !sendsPresenceTo(sub)) return [errorReply(iq, "service-unavailable", undefined, this.bare).toString()];
+      if (query.attrs.node) return [errorReply(iq, "item-not-found", undefined, this.bare).toString()];
+      return [iqResult(iq, accountDiscoInfo(), this.bare).toString()];
+    }
+    if (query.attrs.xmlns === NS.discoItems && type === "get" && (fromOwner || sendsPresenceTo(this.roster.get(bareOf(from))?.state.subscription ?? "none"))) {
+      if (query.attrs.node) return [errorReply(iq, "item-not-found", undefined, this.bare).toString()];
+      return [iqResult(iq, xml("query", { xmlns: NS.discoItems }), this.bare).toString()];
+    }
+    if (query.attrs.xmlns === NS.ping && type === "get" && fromOwner) return [iqResult(iq, undefined, this.bare).toString()];
+    return [errorReply(iq, "service-unavailable", undefined, this.bare).toString()];
+  }
+
+  /** Removes a roster item (RFC 6121 §2.5), cancelling subscriptions both ways. */
+  async removeContact(item: RosterItem): Promise<void> {
+    const r = removeItem(item.state);
+    await this.saveAndPush(item, true);
+    if (r.sendUnavailable) {
+      for (const res of this.available()) {
+        await this.send(xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${res.resource}`, to: item.jid }));
+      }
+    }
+    if (r.sendUnsubscribe) await this.send(xml("presence", { xmlns: NS.client, type: "unsubscribe", from: this.bare, to: item.jid }));
+    if (r.sendUnsubscribed) await this.send(xml("presence", { xmlns: NS.client, type: "unsubscribed", from: this.bare, to: item.jid }));
+  }
+}

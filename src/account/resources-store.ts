@@ -1,0 +1,71 @@
+// The account's connected resources: which connection object holds each, its
+// presence and priority, and whether it asked for the roster (RFC 6121 §2.1.6
+// "interested resource"). Kept in SQLite so it survives the object's eviction.
+import type { ResourceView } from "../im/delivery-rules";
+
+export interface BoundResource extends ResourceView {
+  session: string;
+  presence: string | null; // last broadcast presence stanza
+  interested: boolean;
+}
+
+type Row = { resource: string; session: string; priority: number; available: number; presence: string | null; interested: number };
+
+export class ResourcesStore {
+  private cache: Map<string, BoundResource> | null = null;
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS resources (
+      resource TEXT PRIMARY KEY, session TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0,
+      available INTEGER NOT NULL DEFAULT 0, presence TEXT, interested INTEGER NOT NULL DEFAULT 0)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS directed (resource TEXT NOT NULL, jid TEXT NOT NULL, PRIMARY KEY (resource, jid))`);
+  }
+
+  /** All resources, read once per object lifetime and kept in memory after that. */
+  all(): Map<string, BoundResource> {
+    if (!this.cache) {
+      this.cache = new Map();
+      for (const r of this.sql.exec<Row>("SELECT * FROM resources").toArray()) {
+        this.cache.set(r.resource, { resource: r.resource, session: r.session, priority: r.priority, available: !!r.available, presence: r.presence, interested: !!r.interested });
+      }
+    }
+    return this.cache;
+  }
+
+  get(resource: string): BoundResource | undefined {
+    return this.all().get(resource);
+  }
+
+  list(): BoundResource[] {
+    return [...this.all().values()];
+  }
+
+  put(r: BoundResource): void {
+    this.all().set(r.resource, r);
+    this.sql.exec(
+      `INSERT INTO resources (resource, session, priority, available, presence, interested) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(resource) DO UPDATE SET session = excluded.session, priority = excluded.priority,
+         available = excluded.available, presence = excluded.presence, interested = excluded.interested`,
+      r.resource, r.session, r.priority, r.available ? 1 : 0, r.presence, r.interested ? 1 : 0,
+    );
+  }
+
+  remove(resource: string): void {
+    this.all().delete(resource);
+    this.sql.exec("DELETE FROM resources WHERE resource = ?", resource);
+  }
+
+  addDirected(resource: string, jid: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO directed (resource, jid) VALUES (?, ?)", resource, jid);
+  }
+
+  removeDirected(resource: string, jid: string): void {
+    this.sql.exec("DELETE FROM directed WHERE resource = ? AND jid = ?", resource, jid);
+  }
+
+  /** Takes (reads and forgets) the JIDs a resource sent directed presence to. */
+  takeDirected(resource: string): string[] {
+    const rows = this.sql.exec<{ jid: string }>("DELETE FROM directed WHERE resource = ? RETURNING jid", resource).toArray();
+    return rows.map((r) => r.jid);
+  }
+}

@@ -1,0 +1,14 @@
+// The gateway configuration: see ./types for the shapes and ./parse for the rules.
+export * from "./types";
+export {
+  DEFAULT_DELEGATION_TIMEOUT_MS,
+  DEFAULT_LIMITS,
+  componentFor,
+  componentSecret,
+  hostOf,
+  isComponent,
+  loadConfig,
+  parseConfig,
+  redactConfig,
+  type LoadResult,
+} from "./parse";

@@ -1,0 +1,65 @@
+// The administration API (CONTRACT.md "Administration API"): bearer-token
+// protected account management. Answers never carry a password or a hash.
+import { Hono } from "hono";
+import type { Env } from "../env";
+import type { GatewayConfig } from "../config";
+import { parseJid } from "../jid/jid";
+import { accountStub } from "../routing/route";
+import { deriveCredentials } from "../sasl";
+import { constantTimeEqualStrings } from "../component/handshake";
+import { MAX_PASSWORD_LENGTH } from "../server/registration";
+
+type Ctx = { Bindings: Env; Variables: { config: GatewayConfig } };
+
+export const admin = new Hono<Ctx>();
+
+admin.use("*", async (c, next) => {
+  const token = c.get("config").adminToken;
+  if (!token) return c.json({ error: "the administration API is off: ADMIN_TOKEN is not set" }, 404);
+  const header = c.req.header("authorization") ?? "";
+  const offered = header.startsWith("Bearer ") ? header.slice(7) : "";
+  if (!offered || !constantTimeEqualStrings(offered, token)) {
+    return c.json({ error: "missing or wrong bearer token" }, 401, { "WWW-Authenticate": "Bearer" });
+  }
+  await next();
+});
+
+/** The account JID in the path, validated: a bare JID at a configured host. */
+function accountJid(config: GatewayConfig, raw: string): { bare: string } | { error: string; status: 400 | 404 } {
+  const jid = parseJid(decodeURIComponent(raw));
+  if (!jid || !jid.local || jid.resource) return { error: `'${raw}' is not a bare JID (user@host)`, status: 400 };
+  if (!config.hosts[jid.domain]) return { error: `${jid.domain} is not a host served here`, status: 404 };
+  return { bare: jid.bare };
+}
+
+admin.put("/users/:jid", async (c) => {
+  const target = accountJid(c.get("config"), c.req.param("jid"));
+  if ("error" in target) return c.json({ error: target.error }, target.status);
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return c.json({ error: "the body must be JSON: {\"password\": \"...\"}" }, 400);
+  }
+  const password = (body as { password?: unknown } | null)?.password;
+  if (typeof password !== "string" || password.length === 0) return c.json({ error: "'password' must be a non-empty string" }, 400);
+  if (password.length > MAX_PASSWORD_LENGTH) return c.json({ error: `'password' is longer than ${MAX_PASSWORD_LENGTH} characters` }, 400);
+  const outcome = await accountStub(c.env, target.bare).setCredentials(await deriveCredentials(password), false);
+  if (outcome === "created") return c.json({ jid: target.bare }, 201);
+  return c.body(null, 204);
+});
+
+admin.get("/users/:jid", async (c) => {
+  const target = accountJid(c.get("config"), c.req.param("jid"));
+  if ("error" in target) return c.json({ error: target.error }, target.status);
+  if (!(await accountStub(c.env, target.bare).exists())) return c.json({ error: `no account ${target.bare}` }, 404);
+  return c.json({ jid: target.bare });
+});
+
+admin.delete("/users/:jid", async (c) => {
+  const target = accountJid(c.get("config"), c.req.param("jid"));
+  if ("error" in target) return c.json({ error: target.error }, target.status);
+  const existed = await accountStub(c.env, target.bare).deleteAccount("account deleted by the administrator");
+  if (!existed) return c.json({ error: `no account ${target.bare}` }, 404);
+  return c.body(null, 204);
+});

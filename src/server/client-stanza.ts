@@ -1,0 +1,130 @@
+// A stanza from a bound client, top-down (RFC 6120 §8, §10; RFC 6121 §4, §5):
+//   check the element → stamp `from` → check `to` → rate limit → dispatch by kind and destination.
+import type { Connection } from "../stream/connection";
+import type { ClientState } from "../stream/client-state";
+import { NS } from "../xml/namespaces";
+import { type Element, errorReply, isResponse } from "../xml/stanza";
+import { parseJid, type Jid } from "../jid/jid";
+import { classify } from "../routing/destination";
+import { accountStub, routeStanza } from "../routing/route";
+import { handleHostIq } from "./host-iq";
+import { handleRegistrationIq } from "./registration";
+import { delegateIfConfigured } from "../delegation/forward";
+
+type Bound = Extract<ClientState, { phase: "bound" }>;
+type Conn = Connection<ClientState>;
+
+const STANZAS = new Set(["message", "presence", "iq"]);
+const IQ_TYPES = new Set(["get", "set", "result", "error"]);
+const SUBSCRIPTION_TYPES = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
+
+export async function handleBoundStanza(conn: Conn, state: Bound, el: Element): Promise<void> {
+  if (!STANZAS.has(el.name)) return conn.close("unsupported-stanza-type", `<${el.name}/> is not a stanza`);
+  const ns = el.attrs.xmlns ?? NS.client;
+  if (ns !== NS.client) return conn.close("invalid-namespace", `stanzas are in ${NS.client}`);
+  const claimed = el.attrs.from;
+  if (claimed !== undefined && claimed !== state.full && claimed !== state.bare) {
+    return conn.close("invalid-from", "the from address does not match this session");
+  }
+  // RFC 6120 §8.1.2.1: the server stamps the full JID of the sending session.
+  el.attrs.from = state.full;
+  el.attrs.xmlns = NS.client;
+
+  if (!conn.allowStanza()) {
+    if (!isResponse(el)) conn.send(errorReply(el, "policy-violation", "rate limit exceeded, slow down", state.host));
+    return;
+  }
+
+  let to: Jid | null = null;
+  if (el.attrs.to !== undefined) {
+    to = parseJid(el.attrs.to);
+    if (!to) {
+      if (!isResponse(el)) conn.send(errorReply(el, "jid-malformed", "invalid 'to' address", state.host));
+      return;
+    }
+    el.attrs.to = to.full;
+  }
+  if (el.name === "iq") return onIq(conn, state, el, to);
+  if (el.name === "message") return onMessage(conn, state, el, to);
+  return onPresence(conn, state, el, to);
+}
+
+function sendAll(conn: Conn, stanzas: string[]): void {
+  for (const s of stanzas) conn.send(s);
+}
+
+async function onIq(conn: Conn, state: Bound, iq: Element, to: Jid | null): Promise<void> {
+  const type = iq.attrs.type;
+  if (!IQ_TYPES.has(type) || iq.attrs.id === undefined) {
+    if (!isResponse(iq)) conn.send(errorReply(iq, "bad-request", "an IQ needs an id and a type", state.host));
+    return;
+  }
+  const host = conn.config.hosts[state.host]!;
+  // RFC 6120 §10.3.3: an IQ without `to` is handled on behalf of the account,
+  // except the few server-level ones clients address that way.
+  if (!to || to.bare === state.bare && !to.resource) {
+    if (iq.getChild("query", NS.register) && !to) {
+      conn.send(await handleRegistrationIq(conn.env, host, iq, state.bare));
+      return;
+    }
+    const forwarded = await delegateIfConfigured(conn.env, conn.config, host, iq, "bare", state.bare);
+    if (forwarded) return sendAll(conn, forwarded);
+    return sendAll(conn, await accountStub(conn.env, state.bare).receive(iq.toString()));
+  }
+  const dest = classify(conn.config, to);
+  if (dest.kind === "host") {
+    const target = conn.config.hosts[dest.host]!;
+    const forwarded = await delegateIfConfigured(conn.env, conn.config, target, iq, "host", null);
+    if (forwarded) return sendAll(conn, forwarded);
+    if (dest.host === state.host && iq.getChild("query", NS.register)) {
+      conn.send(await handleRegistrationIq(conn.env, host, iq, state.bare));
+      return;
+    }
+    const reply = handleHostIq(conn.config, target, iq);
+    if (reply) conn.send(reply);
+    return;
+  }
+  if (dest.kind === "account" && !dest.resource) {
+    const target = conn.config.hosts[dest.host]!;
+    const forwarded = await delegateIfConfigured(conn.env, conn.config, target, iq, "bare", dest.bare);
+    if (forwarded) return sendAll(conn, forwarded);
+  }
+  sendAll(conn, await routeStanza(conn.env, conn.config, iq, dest));
+}
+
+async function onMessage(conn: Conn, state: Bound, msg: Element, to: Jid | null): Promise<void> {
+  // RFC 6120 §10.3.1: a message without `to` is addressed to the sender's bare JID.
+  if (!to) {
+    msg.attrs.to = state.bare;
+    to = parseJid(state.bare)!;
+  }
+  const dest = classify(conn.config, to);
+  if (dest.kind === "host") return; // messages to the server itself are not processed further
+  sendAll(conn, await routeStanza(conn.env, conn.config, msg, dest));
+}
+
+async function onPresence(conn: Conn, state: Bound, pres: Element, to: Jid | null): Promise<void> {
+  const type = pres.attrs.type;
+  const account = accountStub(conn.env, state.bare);
+  if (!to) {
+    // RFC 6121 §4.2, §4.4, §4.5: broadcast presence, handled by the account.
+    if (type === undefined || type === "unavailable") {
+      return sendAll(conn, await account.ownPresence(state.resource, pres.toString()));
+    }
+    if (type === "error") return;
+    if (!isResponse(pres)) conn.send(errorReply(pres, "bad-request", "this presence needs a 'to'", state.host));
+    return;
+  }
+  if (SUBSCRIPTION_TYPES.has(type)) {
+    // RFC 6121 §3: subscription requests are addressed to bare JIDs and go through the user's roster.
+    pres.attrs.to = to.bare;
+    return sendAll(conn, await account.outboundSubscription(pres.toString()));
+  }
+  const dest = classify(conn.config, to);
+  if (dest.kind === "host") return;
+  if (type === undefined || type === "unavailable") {
+    // RFC 6121 §4.6: directed presence; remembered so that going offline reaches it too.
+    conn.waitUntil(account.trackDirectedPresence(state.resource, to.full, type === "unavailable"));
+  }
+  sendAll(conn, await routeStanza(conn.env, conn.config, pres, dest));
+}

@@ -1,0 +1,61 @@
+// XEP-0077 In-Band Registration: account creation before authentication (only where
+// the host sets `registration = true`), and password change / account removal for
+// an authenticated user (always available, as in Prosody's mod_register).
+import type { Env } from "../env";
+import type { HostConfig } from "../config";
+import { NS } from "../xml/namespaces";
+import { type Element, errorReply, iqResult, xml } from "../xml/stanza";
+import { parseJid } from "../jid/jid";
+import { accountStub } from "../routing/route";
+import { deriveCredentials } from "../sasl";
+
+export function registrationFeature(): Element {
+  return xml("register", { xmlns: NS.registerFeature });
+}
+
+export const MIN_PASSWORD_LENGTH = 1;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/**
+ * Answers a jabber:iq:register IQ. `bare` is the authenticated account, or null
+ * before authentication. Returns the reply to send to the client.
+ */
+export async function handleRegistrationIq(env: Env, host: HostConfig, iq: Element, bare: string | null): Promise<Element> {
+  const query = iq.getChild("query", NS.register)!;
+  const from = host.domain;
+  if (iq.attrs.type === "get") {
+    if (bare) {
+      return iqResult(iq, xml("query", { xmlns: NS.register }, xml("registered"), xml("username", {}, bare.split("@")[0]!)), from);
+    }
+    if (!host.registration) return errorReply(iq, "service-unavailable", undefined, from);
+    return iqResult(
+      iq,
+      xml("query", { xmlns: NS.register }, xml("instructions", {}, "Choose a username and password."), xml("username"), xml("password")),
+      from,
+    );
+  }
+  if (iq.attrs.type !== "set") return errorReply(iq, "bad-request", undefined, from);
+
+  if (query.getChild("remove")) {
+    if (!bare) return errorReply(iq, "registration-required", "authenticate first", from);
+    await accountStub(env, bare).deleteAccount("account removed by its owner");
+    return iqResult(iq, undefined, from);
+  }
+  const username = (query.getChildText("username") ?? "").trim();
+  const password = query.getChildText("password") ?? "";
+  if (!username || !password) return errorReply(iq, "not-acceptable", "username and password are required", from);
+  if (password.length > MAX_PASSWORD_LENGTH) return errorReply(iq, "not-acceptable", "password too long", from);
+  const jid = parseJid(`${username}@${host.domain}`);
+  if (!jid || jid.resource || jid.domain !== host.domain) return errorReply(iq, "jid-malformed", "invalid username", from);
+
+  if (bare) {
+    // Password change (XEP-0077 §3.3): only for the authenticated account.
+    if (jid.bare !== bare) return errorReply(iq, "not-allowed", "you can only change your own password", from);
+    await accountStub(env, bare).setCredentials(await deriveCredentials(password), false);
+    return iqResult(iq, undefined, from);
+  }
+  if (!host.registration) return errorReply(iq, "service-unavailable", undefined, from);
+  const outcome = await accountStub(env, jid.bare).setCredentials(await deriveCredentials(password), true);
+  if (outcome === "exists") return errorReply(iq, "conflict", "the username is taken", from);
+  return iqResult(iq, undefined, from);
+}

@@ -1,0 +1,122 @@
+// A client's stream, top-down: each WebSocket message is parsed, then handled by
+// the phase the stream is in (RFC 6120 §4.3.2): open → SASL → restart → bind → stanzas.
+import type { Connection } from "./connection";
+import type { ClientState } from "./client-state";
+import { checkOpen, closeElement, features, isClose, openElement, randomStreamId } from "./framing";
+import { mechanismsFeature, onAbort, onAuth, onResponse } from "./sasl-exchange";
+import { handleRegistrationIq, registrationFeature } from "../server/registration";
+import { handleBoundStanza } from "../server/client-stanza";
+import { parseFrame } from "../xml/frame-parser";
+import { NS } from "../xml/namespaces";
+import { type Element, errorReply, iqResult, xml } from "../xml/stanza";
+import { accountStub } from "../routing/route";
+
+type Conn = Connection<ClientState>;
+
+export async function onClientFrame(conn: Conn, frame: string): Promise<void> {
+  const state = conn.state;
+  if (state.phase === "closed") return;
+  const parsed = parseFrame(frame, conn.config.limits.maxStanzaSize);
+  if (!parsed.ok) return conn.close(parsed.condition, parsed.text);
+  const el = parsed.element;
+  if (isClose(el)) return conn.close();
+
+  switch (state.phase) {
+    case "connected":
+      return onOpen(conn, el, null);
+    case "restart":
+      return onOpen(conn, el, state);
+    case "sasl":
+      return onSasl(conn, state, el);
+    case "bind":
+      return onBind(conn, state, el);
+    case "bound":
+      return handleBoundStanza(conn, state, el);
+  }
+}
+
+async function onOpen(conn: Conn, el: Element, restart: Extract<ClientState, { phase: "restart" }> | null): Promise<void> {
+  const check = checkOpen(el);
+  if (!check.ok) return conn.close(check.condition);
+  const host = conn.config.hosts[check.to];
+  const streamId = randomStreamId();
+  if (!host || (restart && restart.host !== check.to)) {
+    // RFC 6120 §4.9.1.2: the stream header is sent first, then the error.
+    conn.send(openElement(check.to, streamId));
+    return conn.close("host-unknown", `${check.to} is not served here`);
+  }
+  conn.send(openElement(host.domain, streamId));
+  if (!restart) {
+    conn.state = { kind: "client", phase: "sasl", host: host.domain, streamId };
+    conn.save();
+    const offered = [mechanismsFeature()];
+    if (host.registration) offered.push(registrationFeature());
+    conn.send(features(...offered));
+    return;
+  }
+  conn.state = { kind: "client", phase: "bind", host: host.domain, bare: restart.bare, streamId };
+  conn.save();
+  conn.send(
+    features(
+      xml("bind", { xmlns: NS.bind }),
+      xml("session", { xmlns: NS.session }, xml("optional")),
+      xml("ver", { xmlns: NS.rosterVersioning }),
+    ),
+  );
+}
+
+async function onSasl(conn: Conn, state: Extract<ClientState, { phase: "sasl" }>, el: Element): Promise<void> {
+  if (el.attrs.xmlns === NS.sasl) {
+    if (el.name === "auth") return onAuth(conn, state, el);
+    if (el.name === "response") return onResponse(conn, state, el);
+    if (el.name === "abort") return onAbort(conn, state);
+    return conn.close("not-authorized", "unexpected SASL element");
+  }
+  // XEP-0077 §3: registration happens before authentication, on hosts that allow it.
+  const host = conn.config.hosts[state.host]!;
+  if (host.registration && el.name === "iq" && el.getChild("query", NS.register)) {
+    conn.send(await handleRegistrationIq(conn.env, host, el, null));
+    return;
+  }
+  return conn.close("not-authorized", "authenticate first");
+}
+
+function generatedResource(): string {
+  return `xe-${crypto.randomUUID().slice(0, 13)}`;
+}
+
+async function onBind(conn: Conn, state: Extract<ClientState, { phase: "bind" }>, el: Element): Promise<void> {
+  if (el.name !== "iq" || (el.attrs.xmlns ?? NS.client) !== NS.client) {
+    return conn.close("not-authorized", "bind a resource first");
+  }
+  const bind = el.getChild("bind", NS.bind);
+  if (el.attrs.type !== "set" || !bind) {
+    if (el.getChild("session", NS.session) && el.attrs.type === "set") return conn.send(iqResult(el));
+    if (el.attrs.type === "result" || el.attrs.type === "error") return;
+    return conn.send(errorReply(el, "not-authorized", "bind a resource first"));
+  }
+  let resource = (bind.getChildText("resource") ?? "").trim();
+  if (resource === "") resource = generatedResource();
+  if (resource.length > 1023 || /[\u0000-\u001f\u007f]/.test(resource)) {
+    return conn.send(errorReply(el, "bad-request", "invalid resource"));
+  }
+  const result = await accountStub(conn.env, state.bare).bind(resource, conn.sessionId);
+  if (!result.ok) {
+    conn.send(errorReply(el, "not-allowed", result.reason));
+    return conn.close("not-authorized", result.reason);
+  }
+  const full = `${state.bare}/${resource}`;
+  conn.state = { kind: "client", phase: "bound", host: state.host, bare: state.bare, resource, full, streamId: state.streamId };
+  conn.save();
+  conn.send(iqResult(el, xml("bind", { xmlns: NS.bind }, xml("jid", {}, full))));
+}
+
+/** Called when the socket goes away, cleanly or not: the account forgets this resource. */
+export async function onClientGone(conn: Conn): Promise<void> {
+  const state = conn.state;
+  conn.state = { kind: "client", phase: "closed" };
+  conn.save();
+  if (state.phase === "bound") await accountStub(conn.env, state.bare).unbind(state.resource, conn.sessionId);
+}
+
+export { closeElement };

@@ -1,0 +1,24 @@
+// What a stream handler needs from the object holding the socket. The Durable
+// Object implements it; handlers stay free of platform details.
+import type { Env } from "../env";
+import type { GatewayConfig } from "../config";
+import type { Element, StreamErrorCondition } from "../xml/stanza";
+
+export interface Connection<State> {
+  readonly env: Env;
+  readonly config: GatewayConfig;
+  /** This connection's object id: how other objects reach it. */
+  readonly sessionId: string;
+  /** The client's address (CF-Connecting-IP), for authentication throttling. */
+  readonly remoteAddress: string;
+  state: State;
+  /** Persists `state` with the socket so it survives hibernation. */
+  save(): void;
+  send(el: Element | string): void;
+  /** Sends a stream error (if given), then <close/>, then closes the socket. */
+  close(condition?: StreamErrorCondition, text?: string): Promise<void>;
+  /** Takes a token from this connection's rate limiter; false when it is flooding. */
+  allowStanza(): boolean;
+  /** Keeps the object alive until `p` settles (work after the reply). */
+  waitUntil(p: Promise<unknown>): void;
+}

@@ -1,0 +1,129 @@
+// SASL negotiation on a client stream (RFC 6120 §6): <auth/>, <response/>, <abort/>.
+// Credentials come from the account object; the cryptography runs here, in the
+// connection's object, so that one busy account never serialises everyone's logins.
+import type { Connection } from "./connection";
+import type { ClientState } from "./client-state";
+import { NS } from "../xml/namespaces";
+import { type Element, xml } from "../xml/stanza";
+import { parseJid } from "../jid/jid";
+import { accountStub } from "../routing/route";
+import {
+  base64ToUtf8, fakeCredential, parseClientFirst, parsePlain, serverFirstMessage, utf8ToBase64,
+  verifyClientFinal, verifyPassword, type SaslFailureCondition, type ScramHash,
+} from "../sasl";
+
+export const MECHANISMS = ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"] as const;
+type Mechanism = (typeof MECHANISMS)[number];
+
+type SaslState = Extract<ClientState, { phase: "sasl" }>;
+
+export function mechanismsFeature(): Element {
+  return xml("mechanisms", { xmlns: NS.sasl }, ...MECHANISMS.map((m) => xml("mechanism", {}, m)));
+}
+
+function failure(condition: SaslFailureCondition, text?: string): Element {
+  const el = xml("failure", { xmlns: NS.sasl }, xml(condition));
+  if (text) el.c("text", { "xml:lang": "en" }).t(text);
+  return el;
+}
+
+/** A secret-free, per-deployment value for fake salts of unknown users. */
+function fakeSaltKey(conn: Connection<ClientState>): string {
+  return Object.keys(conn.config.hosts).join(",") + "/xmpp-edge-fake-salt";
+}
+
+/** Delay before answering, growing with recent failures (slows down guessing). */
+function throttleDelayMs(failures: number, threshold: number): number {
+  if (failures < threshold) return 0;
+  return Math.min(30_000, 1000 * 2 ** Math.min(5, failures - threshold));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function recordFailure(conn: Connection<ClientState>, bare: string | null): Promise<number> {
+  const [byAccount, byAddress] = await Promise.all([
+    bare ? accountStub(conn.env, bare).recordAuthFailure() : Promise.resolve(0),
+    conn.env.THROTTLE.getByName(`ip:${conn.remoteAddress}`).hit(),
+  ]);
+  return Math.max(byAccount, byAddress);
+}
+
+async function fail(conn: Connection<ClientState>, state: SaslState, condition: SaslFailureCondition, bare: string | null): Promise<void> {
+  delete state.scram;
+  conn.save();
+  if (condition === "not-authorized") {
+    const failures = await recordFailure(conn, bare);
+    const delay = throttleDelayMs(failures, conn.config.limits.authFailuresBeforeDelay);
+    if (delay) await sleep(delay);
+  }
+  conn.send(failure(condition));
+}
+
+async function succeed(conn: Connection<ClientState>, state: SaslState, bare: string, additional?: string): Promise<void> {
+  conn.state = { kind: "client", phase: "restart", host: state.host, bare };
+  conn.save();
+  conn.send(xml("success", { xmlns: NS.sasl }, additional === undefined ? "" : utf8ToBase64(additional)));
+  conn.waitUntil(accountStub(conn.env, bare).clearAuthFailures());
+}
+
+function accountJid(username: string, host: string): string | null {
+  const jid = parseJid(`${username}@${host}`);
+  return jid && !jid.resource && jid.domain === host ? jid.bare : null;
+}
+
+/** The authzid, when given, must name the account being authenticated (RFC 6120 §6.3.8). */
+function authzidMatches(authzid: string | undefined, bare: string): boolean {
+  if (!authzid) return true;
+  const j = parseJid(authzid);
+  return !!j && j.bare === bare && !j.resource;
+}
+
+export async function onAuth(conn: Connection<ClientState>, state: SaslState, el: Element): Promise<void> {
+  const mechanism = el.attrs.mechanism as Mechanism | undefined;
+  if (!mechanism || !MECHANISMS.includes(mechanism)) return fail(conn, state, "invalid-mechanism", null);
+  const text = el.getText().trim();
+  const message = text === "" ? "" : base64ToUtf8(text);
+  if (message === null) return fail(conn, state, "incorrect-encoding", null);
+
+  if (mechanism === "PLAIN") {
+    const plain = parsePlain(message);
+    if ("error" in plain) return fail(conn, state, plain.error, null);
+    const bare = accountJid(plain.authcid, state.host);
+    if (!bare) return fail(conn, state, "not-authorized", null);
+    if (!authzidMatches(plain.authzid, bare)) return fail(conn, state, "invalid-authzid", bare);
+    const creds = await accountStub(conn.env, bare).credentials();
+    if (!creds || !(await verifyPassword(creds, plain.password))) return fail(conn, state, "not-authorized", bare);
+    return succeed(conn, state, bare);
+  }
+
+  const hash: ScramHash = mechanism === "SCRAM-SHA-256" ? "SHA-256" : "SHA-1";
+  const first = parseClientFirst(message);
+  if ("error" in first) return fail(conn, state, first.error, null);
+  const bare = accountJid(first.username, state.host);
+  if (!bare) return fail(conn, state, "not-authorized", null);
+  if (!authzidMatches(first.authzid, bare)) return fail(conn, state, "invalid-authzid", bare);
+  const creds = await accountStub(conn.env, bare).credentials();
+  // An unknown account gets a plausible challenge, so SCRAM does not reveal which accounts exist.
+  const credential = creds ? (hash === "SHA-256" ? creds.sha256 : creds.sha1) : await fakeCredential(hash, bare, fakeSaltKey(conn));
+  const { pending, message: challenge } = serverFirstMessage(hash, first, credential);
+  state.scram = pending;
+  conn.save();
+  conn.send(xml("challenge", { xmlns: NS.sasl }, utf8ToBase64(challenge)));
+}
+
+export async function onResponse(conn: Connection<ClientState>, state: SaslState, el: Element): Promise<void> {
+  const pending = state.scram;
+  if (!pending) return fail(conn, state, "malformed-request", null);
+  const message = base64ToUtf8(el.getText().trim());
+  if (message === null) return fail(conn, state, "incorrect-encoding", null);
+  const bare = accountJid(pending.username, state.host);
+  const result = await verifyClientFinal(pending, message);
+  if (!result.ok || !bare) return fail(conn, state, result.ok ? "not-authorized" : result.condition, bare);
+  return succeed(conn, state, bare, result.serverFinal);
+}
+
+export async function onAbort(conn: Connection<ClientState>, state: SaslState): Promise<void> {
+  delete state.scram;
+  conn.save();
+  conn.send(failure("aborted"));
+}
