@@ -29,6 +29,8 @@ export function parseFrame(frame: string, maxBytes: number): FrameResult {
     if (end < 0) return { ok: false, condition: "not-well-formed", text: "unterminated XML declaration" };
     text = text.slice(end + 2).trimStart();
   }
+  // The SAX parser only reports text when the next '<' arrives: trailing text is checked here.
+  if (!text.endsWith(">")) return { ok: false, condition: "not-well-formed", text: "text outside the top-level element" };
   if (text.includes("<?")) return { ok: false, condition: "restricted-xml", text: "processing instructions are not allowed" };
   if (/<!(?!\[CDATA\[)/.test(text)) {
     return { ok: false, condition: "restricted-xml", text: "comments and DTDs are not allowed" };
