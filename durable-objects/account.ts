@@ -7,6 +7,10 @@ import { loadConfig } from "../src/config";
 import { Account } from "../src/account/account";
 import type { StoredCredentials } from "../src/sasl";
 import { sessionStub } from "../src/routing/route";
+import { type ClientAnswer, type ClientCommand, grantStore, runClientCommand } from "../src/delegation/client-mode";
+import { privilegeHooks } from "../src/privilege/account-hooks";
+import { setAlarmSetter } from "../src/privilege/privileged-iq";
+import { countPrivilege, privilegeCounts } from "../src/privilege/store";
 
 const AUTH_WINDOW_MS = 15 * 60 * 1000;
 
@@ -23,6 +27,8 @@ export class AccountObject extends DurableObject<Env> {
       this.ctx.waitUntil(p.catch((e) => console.error("account task failed", String(e)))),
     );
     account.exists = async () => this.credentialsNow() !== null;
+    // XEP-0356 privileged IQs time out on the object's alarm (src/privilege/privileged-iq.ts).
+    setAlarmSetter(account, (at) => this.ctx.waitUntil(this.ctx.storage.setAlarm(at).catch(() => undefined)));
     this.cached = account;
     return account;
   }
@@ -103,5 +109,33 @@ export class AccountObject extends DurableObject<Env> {
 
   async trackDirectedPresence(resource: string, jid: string, unavailable: boolean): Promise<void> {
     await this.account().trackDirectedPresence(resource, jid, unavailable);
+  }
+
+  // ---- XEP-0355 client mode (src/delegation/client-mode.ts) ------------------------------
+
+  /** This user's client-mode delegation requests and grants. */
+  async clientDelegation(cmd: ClientCommand): Promise<ClientAnswer> {
+    return runClientCommand(grantStore(this.ctx.storage.sql), cmd);
+  }
+
+  // ---- XEP-0356 (src/privilege) -----------------------------------------------------------
+
+  /** The presences a privileged entity connecting now would have had from this account. */
+  async privilegePresences(contacts: boolean): Promise<string[]> {
+    return privilegeHooks.currentPresences(this.account(), contacts);
+  }
+
+  /** Audit counter of this account as a privileged entity ("access/outcome"). */
+  async recordPrivilege(key: string): Promise<void> {
+    countPrivilege(this.ctx.storage.sql, key);
+  }
+
+  async privilegeCounts(): Promise<Record<string, number>> {
+    return privilegeCounts(this.ctx.storage.sql);
+  }
+
+  /** Privileged IQs whose answer is overdue. */
+  override async alarm(): Promise<void> {
+    await privilegeHooks.alarm(this.account());
   }
 }

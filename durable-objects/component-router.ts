@@ -4,6 +4,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
 import { loadConfig } from "../src/config";
 import { Router } from "../src/component/router";
+import { countPrivilege, privilegeCounts } from "../src/privilege/store";
+import { cachedDiscoExtras, delegateRequest, delegationAlarm, setClientGrants, type DiscoExtrasWire } from "../src/delegation/component-feature";
+import type { NestingKind } from "../src/delegation/rules";
 
 export class ComponentRouter extends DurableObject<Env> {
   private router(): Router {
@@ -14,6 +17,8 @@ export class ComponentRouter extends DurableObject<Env> {
     return new Router(this.env, loaded.config, this.ctx.id.name ?? "", {
       currentSession: () => (kv.get<string>("session") ?? null),
       setSession: (id) => (id ? kv.put("session", id) : kv.delete("session")),
+      sql,
+      setAlarm: (at) => (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at)),
     }, (p) => this.ctx.waitUntil(p.catch((e) => console.error("router task failed", String(e)))));
     void sql;
   }
@@ -32,6 +37,38 @@ export class ComponentRouter extends DurableObject<Env> {
 
   async fromComponent(stanza: string): Promise<string[]> {
     return this.router().fromComponent(stanza);
+  }
+
+  // ---- XEP-0355 (src/delegation/component-feature.ts) ------------------------------
+
+  /** Forwards a delegated IQ request to the component; the immediate answer for its sender. */
+  async delegate(iq: string, host: string): Promise<string[]> {
+    return delegateRequest(this.router(), iq, host);
+  }
+
+  /** The component's cached disco nesting answers for these namespaces. */
+  async discoExtras(kind: NestingKind, namespaces: string[]): Promise<DiscoExtrasWire> {
+    return cachedDiscoExtras(this.router(), kind, namespaces);
+  }
+
+  /** Client mode: what `user` grants this component now (re-advertised on reconnect). */
+  async setClientGrants(user: string, host: string, namespaces: string[]): Promise<void> {
+    setClientGrants(this.router(), user, host, namespaces);
+  }
+
+  /** Delegated requests whose deadline passed get service-unavailable. */
+  override async alarm(): Promise<void> {
+    await delegationAlarm(this.router());
+  }
+
+  // ---- XEP-0356 audit counters (src/privilege/audit.ts) -----------------------------
+
+  async recordPrivilege(key: string): Promise<void> {
+    countPrivilege(this.ctx.storage.sql, key);
+  }
+
+  async privilegeCounts(): Promise<Record<string, number>> {
+    return privilegeCounts(this.ctx.storage.sql);
   }
 
   async connected(): Promise<boolean> {

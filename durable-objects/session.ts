@@ -9,7 +9,7 @@ import { loadConfig, type GatewayConfig } from "../src/config";
 import type { Connection } from "../src/stream/connection";
 import type { ClientState } from "../src/stream/client-state";
 import type { ComponentState } from "../src/component/component-state";
-import { onClientFrame, onClientGone } from "../src/stream/client-stream";
+import { onClientFrame, onClientGone, onClientUndecodable } from "../src/stream/client-stream";
 import { onComponentFrame, onComponentGone } from "../src/component/component-stream";
 import { closeElement } from "../src/stream/framing";
 import { TokenBucket } from "../src/stream/rate-limit";
@@ -91,6 +91,7 @@ export class SessionObject extends DurableObject<Env> {
     try {
       frame = typeof message === "string" ? message : decoder.decode(message);
     } catch {
+      if (conn.state.kind === "client") return onClientUndecodable(conn as Connection<ClientState>);
       return conn.close("unsupported-encoding", "frames are UTF-8 text");
     }
     try {
@@ -102,7 +103,13 @@ export class SessionObject extends DurableObject<Env> {
     }
   }
 
-  override async webSocketClose(ws: WebSocket): Promise<void> {
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // RFC 6455 §5.5.1: answer the client's Close frame (1005/1006 are never sent on the wire).
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "closed");
+    } catch {
+      // already closed from our side
+    }
     await this.gone(ws);
   }
 
@@ -128,6 +135,13 @@ export class SessionObject extends DurableObject<Env> {
     if (state.phase !== "bound" && state.phase !== "ready") return false;
     ws.send(stanza);
     return true;
+  }
+
+  /** Whether this connection is still open (the account uses it to forget cut connections). */
+  async alive(): Promise<boolean> {
+    const ws = this.socket();
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    return (ws.deserializeAttachment() as Attachment).state.phase !== "closed";
   }
 
   /** Ends this connection with a stream error (conflict, account deleted, shutdown). */

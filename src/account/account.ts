@@ -15,6 +15,8 @@ import { parseFrame } from "../xml/frame-parser";
 import { bareOf, parseJid } from "../jid/jid";
 import { routeStanza, sessionStub } from "../routing/route";
 import { accountDiscoInfo } from "./account-disco";
+import { withDelegatedDisco } from "../delegation/forward";
+import { clientModeForward, grantStore } from "../delegation/client-mode";
 import { privilegeHooks } from "../privilege/account-hooks";
 
 const SUBSCRIPTION_TYPES = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
@@ -36,7 +38,7 @@ export class Account {
     readonly env: Env,
     readonly config: GatewayConfig,
     readonly bare: string,
-    sql: SqlStorage,
+    readonly sql: SqlStorage,
     readonly waitUntil: (p: Promise<unknown>) => void,
   ) {
     this.roster = new RosterStore(sql);
@@ -47,8 +49,8 @@ export class Account {
 
   // ---- delivery to this account's own connections ------------------------------------
 
-  /** Sends to one resource's connection; a vanished connection loses its resource. */
-  async toResource(r: BoundResource, stanza: string): Promise<void> {
+  /** Sends to one resource's connection; a vanished connection loses its resource. True when delivered. */
+  async toResource(r: BoundResource, stanza: string): Promise<boolean> {
     let delivered = false;
     try {
       delivered = await sessionStub(this.env, r.session).deliver(stanza);
@@ -56,6 +58,24 @@ export class Account {
       delivered = false;
     }
     if (!delivered && this.resources.get(r.resource)?.session === r.session) await this.unbind(r.resource, r.session);
+    return delivered;
+  }
+
+  /**
+   * Forgets resources whose connection is gone without telling us (a restart of the
+   * runtime cuts every socket; no close event reaches the account). Their contacts get
+   * unavailable presence, as for any disconnect (RFC 6121 §4.5.2).
+   */
+  async pruneDead(): Promise<void> {
+    await Promise.all(this.resources.list().map(async (r) => {
+      let alive = false;
+      try {
+        alive = await sessionStub(this.env, r.session).alive();
+      } catch {
+        alive = false;
+      }
+      if (!alive && this.resources.get(r.resource)?.session === r.session) await this.unbind(r.resource, r.session);
+    }));
   }
 
   async toResources(rs: BoundResource[], stanza: string): Promise<void> {
@@ -95,6 +115,8 @@ export class Account {
   private async broadcastUnavailable(r: BoundResource, stanza: Element | null): Promise<void> {
     const pres = stanza ?? xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${r.resource}` });
     await this.broadcast(r, pres, this.resources.takeDirected(r.resource));
+    // The host's directory of online accounts (XEP-0356 initial presences): last resource gone.
+    if (this.available().length === 0) await privilegeHooks.online(this, false);
   }
 
   /** Sends a presence of resource `r` to every contact with a 'from' subscription, the account's
@@ -137,7 +159,13 @@ export class Account {
     const updated: BoundResource = { ...r, available: true, priority, presence: pres.toString() };
     this.resources.put(updated);
     await this.broadcast(updated, pres, []);
-    if (initial) await this.afterInitialPresence(updated);
+    if (initial) {
+      // The host's directory of online accounts (XEP-0356 initial presences): first resource.
+      if (this.available().length === 1) await privilegeHooks.online(this, true);
+      await this.afterInitialPresence(updated);
+      // XEP-0356 §4.1: a privileged account's resource gets its advertisement.
+      await privilegeHooks.initialPresence(this, updated);
+    }
     return [];
   }
 
@@ -227,15 +255,18 @@ export class Account {
 
   exists: () => Promise<boolean> = async () => true;
 
-  private async receiveMessage(msg: Element, resource: string, exists: boolean): Promise<string[]> {
+  private async receiveMessage(msg: Element, resource: string, exists: boolean, retry = true): Promise<string[]> {
     const type = parseMessageType(msg.attrs.type);
     const resources = this.resources.list();
     const d = resource ? messageToFull(type, resource, exists, resources) : messageToBare(type, exists, resources);
     switch (d.kind) {
       case "resources": {
         const raw = msg.toString();
-        await Promise.all(d.resources.map((name) => this.toResource(this.resources.get(name)!, raw)));
-        return [];
+        const delivered = await Promise.all(d.resources.map((name) => this.toResource(this.resources.get(name)!, raw)));
+        if (delivered.includes(true) || !retry) return [];
+        // Every chosen connection was dead (and is now forgotten): decide once more, which may store it offline.
+        await this.pruneDead();
+        return this.receiveMessage(msg, resource, exists, false);
       }
       case "offline": {
         msg.c("delay", { xmlns: NS.delay, from: this.host.domain, stamp: new Date().toISOString() }).t("Offline storage");
@@ -257,6 +288,8 @@ export class Account {
     if (type === "probe") {
       // RFC 6121 §4.3.2: answer only contacts subscribed to our presence (or ourselves).
       if (fromBare !== this.bare && !sendsPresenceTo(this.roster.get(fromBare)?.state.subscription ?? "none")) return [];
+      // Never answer with the presence of a connection that is gone.
+      await this.pruneDead();
       return this.available().filter((r) => r.presence).map((r) => {
         const p = parseInternal(r.presence!);
         p.attrs.from = `${this.bare}/${r.resource}`;
@@ -299,6 +332,9 @@ export class Account {
 
   private async receiveIq(iq: Element, resource: string, exists: boolean): Promise<string[]> {
     const type = iq.attrs.type;
+    // XEP-0356 §4.4: a privileged IQ (to the bare JID; refused when sent to a full JID).
+    const privileged = await privilegeHooks.privilegedIq(this, iq, resource, exists);
+    if (privileged) return privileged;
     if (resource) {
       const d = iqToFull(type, resource, exists, this.resources.list());
       if (d.kind === "resource") {
@@ -308,8 +344,12 @@ export class Account {
       if (d.kind === "error") return [errorReply(iq, d.condition).toString()];
       return [];
     }
-    if (type === "result" || type === "error") return [];
+    // An answer to the bare JID: maybe to a privileged IQ sent as this user (XEP-0356 §4.4).
+    if (type === "result" || type === "error") return privilegeHooks.iqAnswer(this, iq);
     if (!exists) return [errorReply(iq, "service-unavailable").toString()];
+    // XEP-0355 client mode: namespaces this user delegated go to its managing entity.
+    const clientDelegated = await clientModeForward(this.env, this.host, this.bare, grantStore(this.sql), iq);
+    if (clientDelegated) return clientDelegated;
     const from = iq.attrs.from ?? "";
     const fromOwner = bareOf(from) === this.bare;
     const payload = iq.getChildElements();
@@ -326,7 +366,8 @@ export class Account {
       // XEP-0030 §8: do not reveal the account to entities without a subscription.
       if (!fromOwner && !sendsPresenceTo(sub)) return [errorReply(iq, "service-unavailable", undefined, this.bare).toString()];
       if (query.attrs.node) return [errorReply(iq, "item-not-found", undefined, this.bare).toString()];
-      return [iqResult(iq, accountDiscoInfo(), this.bare).toString()];
+      // XEP-0355 §Disco nesting: merge the managing entities' `:bare:` answers (e.g. pubsub/pep).
+      return [iqResult(iq, await withDelegatedDisco(this.env, this.host, "bare", accountDiscoInfo()), this.bare).toString()];
     }
     if (query.attrs.xmlns === NS.discoItems && type === "get" && (fromOwner || sendsPresenceTo(this.roster.get(bareOf(from))?.state.subscription ?? "none"))) {
       if (query.attrs.node) return [errorReply(iq, "item-not-found", undefined, this.bare).toString()];

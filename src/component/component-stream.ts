@@ -7,14 +7,13 @@ import type { ComponentState } from "./component-state";
 import { checkOpen, openElement, randomStreamId } from "../stream/framing";
 import { componentSecret } from "../config";
 import { parseFrame } from "../xml/frame-parser";
-import { parseJid } from "../jid/jid";
 import { NS } from "../xml/namespaces";
-import { errorReply, isResponse, xml } from "../xml/stanza";
+import { xml } from "../xml/stanza";
 import { componentStub } from "../routing/route";
-import { fromAllowed, verifyHandshake } from "./handshake";
+import { verifyHandshake } from "./handshake";
+import { checkComponentStanza } from "./stanza-check";
 
 type Conn = Connection<ComponentState>;
-const STANZAS = new Set(["message", "presence", "iq"]);
 
 export async function onComponentFrame(conn: Conn, frame: string): Promise<void> {
   const state = conn.state;
@@ -29,7 +28,10 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
     if (!check.ok) return conn.close(check.condition);
     const streamId = randomStreamId();
     conn.send(openElement(check.to, streamId));
-    if (!conn.config.components[check.to]) return conn.close("host-unknown", `${check.to} is not a configured component`);
+    if (!conn.config.components[check.to]) {
+      console.log(JSON.stringify({ event: "component-handshake", component: check.to, outcome: "host-unknown" }));
+      return conn.close("host-unknown", `${check.to} is not a configured component`);
+    }
     conn.state = { kind: "component", phase: "handshake", jid: check.to, streamId };
     conn.save();
     return;
@@ -41,7 +43,9 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
     }
     const secret = componentSecret(conn.env, state.jid);
     if (!secret || !(await verifyHandshake(state.streamId, secret, el.getText()))) {
-      console.log(JSON.stringify({ event: "component-handshake", component: state.jid, outcome: "not-authorized" }));
+      // Logged for the operator; neither the secret nor the offered digest is.
+      const reason = secret ? "wrong handshake" : "no secret for this component in COMPONENT_SECRETS";
+      console.log(JSON.stringify({ event: "component-handshake", component: state.jid, outcome: "not-authorized", reason }));
       return conn.close("not-authorized", "handshake failed");
     }
     conn.state = { kind: "component", phase: "ready", jid: state.jid, streamId: state.streamId };
@@ -52,30 +56,14 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
     return;
   }
 
-  // Ready: one stanza per message.
-  if (!STANZAS.has(el.name)) return conn.close("unsupported-stanza-type", `<${el.name}/> is not a stanza`);
-  const ns = el.attrs.xmlns ?? NS.component;
-  if (ns !== NS.component && ns !== NS.client) return conn.close("invalid-namespace");
-  el.attrs.xmlns = NS.client; // inside the gateway every stanza is in jabber:client
-  const from = el.attrs.from ? parseJid(el.attrs.from) : parseJid(state.jid);
-  if (!from || !fromAllowed(state.jid, from.full)) {
-    if (!isResponse(el)) {
-      const reply = errorReply(el, "forbidden", `'from' must be ${state.jid} or a JID at it`, state.jid);
-      reply.attrs.xmlns = NS.component;
-      conn.send(reply);
-    }
+  // Ready: one stanza per message, checked before it goes anywhere.
+  const check = checkComponentStanza(state.jid, el);
+  if (!check.ok) {
+    if (check.stream) return conn.close(check.stream, check.text);
+    if (check.reply) conn.send(check.reply);
     return;
   }
-  el.attrs.from = from.full;
-  if (el.attrs.to !== undefined) {
-    const to = parseJid(el.attrs.to);
-    if (!to) {
-      if (!isResponse(el)) conn.send(errorReply(el, "jid-malformed", "invalid 'to' address", state.jid).attr("xmlns", NS.component));
-      return;
-    }
-    el.attrs.to = to.full;
-  }
-  const replies = await componentStub(conn.env, state.jid).fromComponent(el.toString());
+  const replies = await componentStub(conn.env, state.jid).fromComponent(check.stanza.toString());
   for (const r of replies) conn.send(r);
 }
 

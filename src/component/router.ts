@@ -11,11 +11,17 @@ import { routeStanza, sessionStub } from "../routing/route";
 import { handleHostIq } from "../server/host-iq";
 import { parseInternal } from "../account/account";
 import { componentHooks } from "./hooks";
+import { deliverPresenceToComponent } from "../privilege/presence";
+import { delegateIfConfigured } from "../delegation/forward";
 import "./features";
 
 export interface RouterStorage {
   currentSession(): string | null;
   setSession(id: string | null): void;
+  /** The object's SQLite (features keep their own tables in it). */
+  sql: SqlStorage;
+  /** Sets the object's alarm to `at` (epoch ms), or deletes it with null (XEP-0355 timeouts). */
+  setAlarm(at: number | null): Promise<void>;
 }
 
 export class Router {
@@ -62,6 +68,8 @@ export class Router {
   /** A stanza addressed to the component (or a JID at it). Returns bounces for the sender. */
   async receive(raw: string): Promise<string[]> {
     const stanza = parseInternal(raw);
+    // XEP-0356 §7 rule 2: a presence the component already has from that full JID is not sent again.
+    if (stanza.name === "presence" && !deliverPresenceToComponent(this, stanza)) return [];
     if (await this.toComponent(stanza)) return [];
     // XEP-0114 has no offline storage: requests fail, presences vanish.
     stanza.attrs.xmlns = NS.client;
@@ -80,9 +88,14 @@ export class Router {
       return [retag(errorReply(stanza, "jid-malformed", "a stanza from a component needs a 'to'", this.jid).toString())];
     }
     const dest = classify(this.config, to);
+    if (stanza.name === "iq" && (dest.kind === "host" || (dest.kind === "account" && !dest.resource))) {
+      // XEP-0355: a component's IQ to a host or a bare JID may be delegated (never to itself).
+      const forwarded = await delegateIfConfigured(this.env, this.config, this.config.hosts[dest.host]!, stanza, dest.kind === "host" ? "host" : "bare", dest.kind === "account" ? dest.bare : null);
+      if (forwarded) return forwarded.map((s) => retag(s));
+    }
     if (dest.kind === "host") {
       if (stanza.name !== "iq") return [];
-      const reply = handleHostIq(this.config, this.config.hosts[dest.host]!, stanza);
+      const reply = await handleHostIq(this.config, this.config.hosts[dest.host]!, stanza, this.env);
       return reply ? [retag(reply.toString())] : [];
     }
     const bounces = await routeStanza(this.env, this.config, stanza, dest);

@@ -8,6 +8,7 @@ import { accountStub } from "../routing/route";
 import { deriveCredentials } from "../sasl";
 import { constantTimeEqualStrings } from "../component/handshake";
 import { MAX_PASSWORD_LENGTH } from "../server/registration";
+import { privilegeReport } from "../privilege/admin-report";
 
 type Ctx = { Bindings: Env; Variables: { config: GatewayConfig } };
 
@@ -31,6 +32,9 @@ function accountJid(config: GatewayConfig, raw: string): { bare: string } | { er
   if (!config.hosts[jid.domain]) return { error: `${jid.domain} is not a host served here`, status: 404 };
   return { bare: jid.bare };
 }
+
+// XEP-0356 audit: the grants in effect and what each privileged entity did with them.
+admin.get("/privileges", async (c) => c.json(await privilegeReport(c.env, c.get("config"))));
 
 admin.put("/users/:jid", async (c) => {
   const target = accountJid(c.get("config"), c.req.param("jid"));

@@ -1,18 +1,173 @@
 // Where XEP-0356 rules meet the account: hooks the account calls as things happen.
-// The privilege feature fills these in; with no privileged entities they do nothing.
-import type { Account } from "../account/account";
+// With no privileged entities on the account's host they do nothing (no storage, no RPC).
+//
+// References: XEP-0356 v0.4.1 §4.1 (advertisement to a privileged account), §4.2 (roster
+// get/set, pushes), §4.4 (privileged IQ), §4.5 (presence), §7 (business rules).
+import { type Account, parseInternal } from "../account/account";
+import type { BoundResource } from "../account/resources-store";
 import type { RosterItem } from "../account/roster-store";
-import type { Element } from "../xml/stanza";
+import { parseRosterSet, applyRosterSet, rosterPush, rosterResult } from "../account/roster-iq";
+import { NS } from "../xml/namespaces";
+import { type Element, errorReply, iqResult, newId } from "../xml/stanza";
+import { bareOf, domainOf } from "../jid/jid";
+import { routeStanza } from "../routing/route";
+import {
+  advertisement, entityOf, grantOn, grantsFor, mayRoster, presenceCopy, presenceTargets, receivesRosterPushes, rosterPushTargets,
+} from "./rules";
+import { audit } from "./audit";
+import { contactPresences, rememberContactPresence } from "./store";
+import { currentPresences } from "./presence";
+import { handlePrivilegedIq, privilegedIqAnswer, privilegedIqTimeouts } from "./privileged-iq";
+
+/** Sends without caring for bounces: privileged copies never bother the user (§3 #1). */
+async function deliver(account: Account, el: Element): Promise<void> {
+  try {
+    await routeStanza(account.env, account.config, el);
+  } catch (e) {
+    console.error(JSON.stringify({ event: "privilege-delivery-failed", to: el.attrs.to, error: String(e) }));
+  }
+}
 
 export const privilegeHooks = {
-  /** A resource of the account broadcast a presence. */
-  async ownPresence(_account: Account, _from: string, _pres: Element): Promise<void> {},
-  /** The account received an available/unavailable presence from someone. */
-  async contactPresence(_account: Account, _pres: Element): Promise<void> {},
-  /** A roster item was created, changed or removed. */
-  async rosterChanged(_account: Account, _item: RosterItem, _ver: string, _removed: boolean): Promise<void> {},
-  /** A roster IQ from someone other than the owner: a privileged entity's, or null. */
-  async rosterIq(_account: Account, _iq: Element, _query: Element): Promise<string | null> {
-    return null;
+  /** A resource of the account broadcast a presence (§4.5.1: available and unavailable only). */
+  async ownPresence(account: Account, from: string, pres: Element): Promise<void> {
+    const targets = presenceTargets(account.host, "own").filter((e) => e !== account.bare);
+    await Promise.all(targets.map(async (entity) => {
+      const copy = presenceCopy(pres, from, entity);
+      if (copy) await deliver(account, copy);
+    }));
+  },
+
+  /** The account received an available/unavailable presence from someone (§4.5.2, `roster`). */
+  async contactPresence(account: Account, pres: Element): Promise<void> {
+    const from = pres.attrs.from ?? "";
+    const type = pres.attrs.type;
+    if (!from || bareOf(from) === account.bare || (type !== undefined && type !== "unavailable")) return;
+    const targets = presenceTargets(account.host, "contacts").filter((e) => e !== account.bare && e !== entityOf(account.config, from));
+    if (targets.length === 0) return;
+    // Kept for entities that connect later (§7 business rule 1); a resource's unavailable clears it.
+    const copyForStore = presenceCopy(pres, from, account.bare);
+    rememberContactPresence(account.sql, from, type === "unavailable" || !copyForStore ? null : storedPresence(copyForStore));
+    await Promise.all(targets.map(async (entity) => {
+      const copy = presenceCopy(pres, from, entity);
+      if (copy) await deliver(account, copy);
+    }));
+  },
+
+  /** A roster item was created, changed or removed: pushes to the entities (§4.2.3, #16, #17). */
+  async rosterChanged(account: Account, item: RosterItem, ver: string, removed: boolean): Promise<void> {
+    const targets = rosterPushTargets(account.host).filter((e) => e !== account.bare);
+    await Promise.all(targets.map(async (entity) => {
+      const push = rosterPush(item, ver, removed);
+      push.attrs.from = account.bare;
+      push.attrs.to = entity;
+      push.attrs.id = newId("priv-push");
+      await deliver(account, push);
+    }));
+  },
+
+  /** A roster IQ from someone other than the owner: a privileged entity's, or null (§4.2.2). */
+  async rosterIq(account: Account, iq: Element, query: Element): Promise<string | null> {
+    const from = iq.attrs.from ?? "";
+    const type = iq.attrs.type === "get" ? "get" : "set";
+    // A push of another user's roster to this account, which is a privileged entity of that user's host.
+    const pushGrant = grantOn(account.config, domainOf(from), account.bare);
+    if (type === "set" && !from.includes("/") && from.includes("@") && pushGrant && receivesRosterPushes(pushGrant)) {
+      const raw = iq.toString();
+      await Promise.all(account.available().map((r) => account.toResource(r, iqFor(raw, `${account.bare}/${r.resource}`))));
+      return iqResult(iq, undefined, account.bare).toString();
+    }
+    const entity = entityOf(account.config, from);
+    const grant = grantOn(account.config, account.host.domain, entity);
+    // An ordinary user without any grant keeps the ordinary answer (service-unavailable).
+    if (!grant && !account.config.components[entity]) return null;
+    const { env, config } = account;
+    if (!mayRoster(grant, type)) {
+      await audit(env, config, { entity, access: "roster", action: type, user: account.bare, outcome: "forbidden" });
+      return errorReply(iq, "forbidden", `${entity} may not ${type} rosters of ${account.host.domain}`, account.bare).toString();
+    }
+    if (type === "get") {
+      await audit(env, config, { entity, access: "roster", action: "get", user: account.bare, outcome: "ok" });
+      return rosterResult(account, iq, query).toString();
+    }
+    const parsed = parseRosterSet(account, iq, query);
+    if ("error" in parsed) {
+      await audit(env, config, { entity, access: "roster", action: "set", user: account.bare, outcome: "error", detail: "refused item" });
+      return parsed.error.toString();
+    }
+    const answer = await applyRosterSet(account, iq, parsed.item, parsed.jid);
+    await audit(env, config, {
+      entity, access: "roster", action: "set", user: account.bare, outcome: answer.attrs.type === "result" ? "ok" : "error", detail: parsed.jid,
+    });
+    return answer.toString();
+  },
+
+  /** A privileged IQ (§4.4) to this account, or null when `iq` is not one. */
+  async privilegedIq(account: Account, iq: Element, resource: string, exists: boolean): Promise<string[] | null> {
+    return handlePrivilegedIq(account, iq, resource, exists);
+  },
+
+  /** An IQ answer to the bare JID: maybe the answer to a privileged IQ. */
+  async iqAnswer(account: Account, iq: Element): Promise<string[]> {
+    return privilegedIqAnswer(account, iq);
+  },
+
+  async alarm(account: Account): Promise<void> {
+    await privilegedIqTimeouts(account);
+  },
+
+  /**
+   * A resource's initial presence. If the account is a privileged entity, that resource gets
+   * the advertisement of each granting host (§4.1) and the presences it would have had (§7 rule 1).
+   */
+  async initialPresence(account: Account, r: BoundResource): Promise<void> {
+    const grants = grantsFor(account.config, account.bare);
+    if (grants.length === 0) return;
+    const full = `${account.bare}/${r.resource}`;
+    for (const { host, grant } of grants) {
+      await account.toResource(r, advertisement(host, grant, full, newId("priv-adv")).toString());
+    }
+    const seen = new Set<string>();
+    for (const { host, grant } of grants) {
+      for (const p of await currentPresences(account.env, host, grant)) {
+        const from = p.attrs.from ?? "";
+        if (seen.has(from)) continue; // §7 rule 2: each presence once
+        seen.add(from);
+        p.attrs.to = full;
+        await account.toResource(r, p.toString());
+      }
+    }
+  },
+
+  /** The account's first resource came online or its last went away: the host's directory. */
+  async online(account: Account, online: boolean): Promise<void> {
+    try {
+      await account.env.HOST.getByName(account.host.domain).setOnline(account.bare, online);
+    } catch (e) {
+      console.error(JSON.stringify({ event: "host-directory-failed", account: account.bare, error: String(e) }));
+    }
+  },
+
+  /** Current presences for an entity that connects: own available resources, and contacts' (roster). */
+  currentPresences(account: Account, contacts: boolean): string[] {
+    const own = account.available().filter((r) => r.presence).map((r) => {
+      const p = presenceCopy(parseInternal(r.presence!), `${account.bare}/${r.resource}`, account.bare)!;
+      return storedPresence(p);
+    });
+    return contacts ? [...own, ...contactPresences(account.sql)] : own;
   },
 };
+
+/** A presence stored without `to` (the recipient is filled in when it is sent). */
+function storedPresence(p: Element): string {
+  delete p.attrs.to;
+  return p.toString();
+}
+
+
+function iqFor(raw: string, to: string): string {
+  const el = parseInternal(raw);
+  el.attrs.to = to;
+  el.attrs.xmlns = NS.client;
+  return el.toString();
+}

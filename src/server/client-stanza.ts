@@ -3,13 +3,16 @@
 import type { Connection } from "../stream/connection";
 import type { ClientState } from "../stream/client-state";
 import { NS } from "../xml/namespaces";
-import { type Element, errorReply, isResponse } from "../xml/stanza";
+import { type Element, errorReply, iqResult, isResponse } from "../xml/stanza";
 import { parseJid, type Jid } from "../jid/jid";
 import { classify } from "../routing/destination";
 import { accountStub, routeStanza } from "../routing/route";
 import { handleHostIq } from "./host-iq";
-import { handleRegistrationIq } from "./registration";
+import { answerRegistrationIq } from "./registration";
 import { delegateIfConfigured } from "../delegation/forward";
+import { handleHostMessage } from "../delegation/client-mode";
+import { handlePrivilegedMessage, isPrivilegedMessageToHost } from "../privilege/privileged-message";
+import { refuseMisaddressedIq } from "../privilege/misaddressed";
 
 type Bound = Extract<ClientState, { phase: "bound" }>;
 type Conn = Connection<ClientState>;
@@ -60,11 +63,20 @@ async function onIq(conn: Conn, state: Bound, iq: Element, to: Jid | null): Prom
     return;
   }
   const host = conn.config.hosts[state.host]!;
+  // XEP-0356 §4.4 (a): a privileged IQ not addressed to an account is refused here.
+  const misaddressed = await refuseMisaddressedIq(conn.env, conn.config, iq, state.host);
+  if (misaddressed) return sendAll(conn, misaddressed);
+  // draft-cridland-xmpp-session §2: the legacy session IQ (advertised as optional in the
+  // bind features) may come after binding too; it is a no-op answered with a result.
+  if (type === "set" && iq.getChild("session", NS.session) && (!to || to.full === state.host)) {
+    conn.send(iqResult(iq, undefined, state.host));
+    return;
+  }
   // RFC 6120 §10.3.3: an IQ without `to` is handled on behalf of the account,
   // except the few server-level ones clients address that way.
   if (!to || to.bare === state.bare && !to.resource) {
     if (iq.getChild("query", NS.register) && !to) {
-      conn.send(await handleRegistrationIq(conn.env, host, iq, state.bare));
+      await answerRegistrationIq(conn.env, host, iq, state.bare, (el) => conn.send(el));
       return;
     }
     const forwarded = await delegateIfConfigured(conn.env, conn.config, host, iq, "bare", state.bare);
@@ -77,10 +89,10 @@ async function onIq(conn: Conn, state: Bound, iq: Element, to: Jid | null): Prom
     const forwarded = await delegateIfConfigured(conn.env, conn.config, target, iq, "host", null);
     if (forwarded) return sendAll(conn, forwarded);
     if (dest.host === state.host && iq.getChild("query", NS.register)) {
-      conn.send(await handleRegistrationIq(conn.env, host, iq, state.bare));
+      await answerRegistrationIq(conn.env, host, iq, state.bare, (el) => conn.send(el));
       return;
     }
-    const reply = handleHostIq(conn.config, target, iq);
+    const reply = await handleHostIq(conn.config, target, iq, conn.env);
     if (reply) conn.send(reply);
     return;
   }
@@ -99,7 +111,10 @@ async function onMessage(conn: Conn, state: Bound, msg: Element, to: Jid | null)
     to = parseJid(state.bare)!;
   }
   const dest = classify(conn.config, to);
-  if (dest.kind === "host") return; // messages to the server itself are not processed further
+  // XEP-0356 §4.3: a privileged account sends on behalf of a user through its host.
+  if (dest.kind === "host" && isPrivilegedMessageToHost(conn.config, msg)) return sendAll(conn, await handlePrivilegedMessage(conn.env, conn.config, msg));
+  // XEP-0355 client mode: the user's answer to a delegation request (a submitted form).
+  if (dest.kind === "host") return sendAll(conn, await handleHostMessage(conn.env, conn.config, conn.config.hosts[dest.host]!, msg));
   sendAll(conn, await routeStanza(conn.env, conn.config, msg, dest));
 }
 

@@ -3,6 +3,8 @@
 // service-unavailable (RFC 6120 §8.4); responses are never answered.
 // References: XEP-0030, XEP-0199, XEP-0092, XEP-0160 (msgoffline feature).
 import type { GatewayConfig, HostConfig } from "../config";
+import type { Env } from "../env";
+import { withDelegatedDisco } from "../delegation/forward";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, iqPayload, iqResult, xml } from "../xml/stanza";
 
@@ -36,8 +38,11 @@ export function hostDiscoItems(config: GatewayConfig, host: HostConfig): Element
   return query;
 }
 
-/** Answers an IQ request addressed to `host`. `iq.attrs.from` is already trusted. */
-export function handleHostIq(config: GatewayConfig, host: HostConfig, iq: Element): Element | null {
+/**
+ * Answers an IQ request addressed to `host`. `iq.attrs.from` is already trusted.
+ * With `env`, disco#info merges what XEP-0355 managing entities report (an RPC each).
+ */
+export async function handleHostIq(config: GatewayConfig, host: HostConfig, iq: Element, env?: Env): Promise<Element | null> {
   const type = iq.attrs.type;
   if (type === "result" || type === "error") return null;
   const payload = iqPayload(iq);
@@ -46,7 +51,8 @@ export function handleHostIq(config: GatewayConfig, host: HostConfig, iq: Elemen
   const ns = payload.attrs.xmlns;
   if (type === "get" && payload.name === "query" && ns === NS.discoInfo) {
     if (payload.attrs.node) return errorReply(iq, "item-not-found", undefined, from);
-    return iqResult(iq, hostDiscoInfo(config, host), from);
+    const info = hostDiscoInfo(config, host);
+    return iqResult(iq, env ? await withDelegatedDisco(env, host, "host", info) : info, from);
   }
   if (type === "get" && payload.name === "query" && ns === NS.discoItems) {
     if (payload.attrs.node) return errorReply(iq, "item-not-found", undefined, from);

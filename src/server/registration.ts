@@ -59,3 +59,17 @@ export async function handleRegistrationIq(env: Env, host: HostConfig, iq: Eleme
   if (outcome === "exists") return errorReply(iq, "conflict", "the username is taken", from);
   return iqResult(iq, undefined, from);
 }
+
+/**
+ * A jabber:iq:register IQ from an authenticated session. XEP-0077 §3.2: on <remove/>
+ * the result is sent before the account goes (deleting it closes this very stream).
+ */
+export async function answerRegistrationIq(env: Env, host: HostConfig, iq: Element, bare: string, send: (el: Element) => void): Promise<void> {
+  const query = iq.getChild("query", NS.register)!;
+  if (iq.attrs.type === "set" && query.getChild("remove")) {
+    send(iqResult(iq, undefined, host.domain));
+    await accountStub(env, bare).deleteAccount("account removed by its owner");
+    return;
+  }
+  send(await handleRegistrationIq(env, host, iq, bare));
+}

@@ -17,7 +17,10 @@ export async function onClientFrame(conn: Conn, frame: string): Promise<void> {
   const state = conn.state;
   if (state.phase === "closed") return;
   const parsed = parseFrame(frame, conn.config.limits.maxStanzaSize);
-  if (!parsed.ok) return conn.close(parsed.condition, parsed.text);
+  if (!parsed.ok) {
+    if (state.phase === "connected" || state.phase === "restart") sendHeaderBeforeError(conn, undefined);
+    return conn.close(parsed.condition, parsed.text);
+  }
   const el = parsed.element;
   if (isClose(el)) return conn.close();
 
@@ -35,11 +38,29 @@ export async function onClientFrame(conn: Conn, frame: string): Promise<void> {
   }
 }
 
+/** A frame that is not UTF-8 text (RFC 6120 §4.9.3.22, RFC 7395 §3.2). */
+export async function onClientUndecodable(conn: Conn): Promise<void> {
+  if (conn.state.phase === "connected" || conn.state.phase === "restart") sendHeaderBeforeError(conn, undefined);
+  return conn.close("unsupported-encoding", "frames are UTF-8 text");
+}
+
+/**
+ * RFC 6120 §4.9.1.2: a stream error is sent on a stream whose header we have sent, even
+ * when the client's header (or what came instead of it) caused the error.
+ */
+function sendHeaderBeforeError(conn: Conn, to: string | undefined): void {
+  const host = conn.config.hosts[(to ?? "").toLowerCase()]?.domain ?? Object.keys(conn.config.hosts)[0]!;
+  conn.send(openElement(host, randomStreamId()));
+}
+
 async function onOpen(conn: Conn, el: Element, restart: Extract<ClientState, { phase: "restart" }> | null): Promise<void> {
   const check = checkOpen(el);
-  if (!check.ok) return conn.close(check.condition);
-  const host = conn.config.hosts[check.to];
   const streamId = randomStreamId();
+  if (!check.ok) {
+    sendHeaderBeforeError(conn, typeof el.attrs.to === "string" ? el.attrs.to : undefined);
+    return conn.close(check.condition);
+  }
+  const host = conn.config.hosts[check.to];
   if (!host || (restart && restart.host !== check.to)) {
     // RFC 6120 §4.9.1.2: the stream header is sent first, then the error.
     conn.send(openElement(check.to, streamId));

@@ -1,0 +1,18 @@
+import { Client, attr } from "./lib/xmpp.mjs";
+import { loginAll } from "./scenarios/common.mjs";
+const target = { wsUrl: "ws://127.0.0.1:8840", mechanism: "SCRAM-SHA-1" };
+const star = new Client(target.wsUrl, { bare: "fstar0@localhost", password: "bench-password" });
+await star.login(); star.presence();
+const log = [];
+const t0 = performance.now();
+const contacts = await loginAll(target, Array.from({ length: 50 }, (_, i) => `f${i}@localhost`));
+star.onFrame = (f) => { log.push(`${(performance.now()-t0).toFixed(0)} S< ${f}`); if (f.startsWith("<presence") && attr(f, "type") === "subscribe") { const from = attr(f, "from").split("/")[0]; star.send(`<presence from='${star.full}' to='${from}' type='subscribed'/>`); } };
+const done = new Set();
+for (const c of contacts) c.onFrame = (f) => { log.push(`${(performance.now()-t0).toFixed(0)} ${c.local}< ${f}`); if (!f.startsWith("<presence")) return; const t = attr(f, "type");
+  if (t === "subscribe") { c.send(`<presence from='${c.full}' to='${star.bare}' type='subscribed'/>`); c.send(`<presence from='${c.full}' to='${star.bare}' type='subscribe'/>`); } else if (t === "subscribed") done.add(c.bare); };
+for (const c of contacts) star.send(`<presence from='${star.full}' to='${c.bare}' type='subscribe'/>`);
+await new Promise((r) => setTimeout(r, 8000));
+const missing = contacts.filter((c) => !done.has(c.bare)).map((c) => c.local);
+console.log("missing", missing);
+for (const m of missing.slice(0, 2)) console.log(log.filter((l) => l.includes(` ${m}<`) || l.includes(`${m}@`)).join("\n"));
+process.exit(0);

@@ -1,0 +1,320 @@
+#!/usr/bin/env node
+// `npm run bench`: measures the gateway against the platform's floor (bench/floor) in
+// one run. Starts both under `wrangler dev` (own process groups, fresh state, free
+// ports), provisions accounts through the admin API, drives every scenario from this
+// process over real WebSockets, prints each figure with its ratio to the floor, and
+// stops both servers. See docs/bench.md.
+//
+//   npm run bench                 full run (each scenario's window ≤ 20 s)
+//   npm run bench -- --quick      smoke run: small N, 3 s windows
+//   npm run bench -- --json       machine-readable results on stdout (progress on stderr)
+//   npm run bench -- --only=pairs,iq   a subset of: pairs fanout connect iq delegated
+//   npm run bench -- --port-base=8830  take ports from 8830 upwards instead of kernel-chosen ones
+//   npm run bench -- --profile=pairs,fanout,iq,delegated  after the measurements, profile the
+//                                 gateway's isolate (inspector, CDP Profiler) during an extra run
+//   npm run bench -- --profile-out=DIR  also write the raw .cpuprofile files there
+//   npm run bench -- --state-dir=/dev/shm  put the servers' persisted state there (default: OS temp dir)
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePorts, groupProcesses, startWrangler } from "./lib/proc.mjs";
+import { figures, fmt, mergeWindows, ratio } from "./lib/stats.mjs";
+import { scramClientCost } from "./lib/xmpp.mjs";
+import { findBundle, startProfile, summarise } from "./lib/profile.mjs";
+import { pool, PASSWORD } from "./scenarios/common.mjs";
+import { pairs } from "./scenarios/pairs.mjs";
+import { fanout } from "./scenarios/fanout.mjs";
+import { connect } from "./scenarios/connect.mjs";
+import { iq } from "./scenarios/iq.mjs";
+import { delegated } from "./scenarios/delegated.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const json = flag("json");
+const quick = flag("quick");
+const only = new Set((option("only") ?? "pairs,fanout,connect,iq,delegated").split(","));
+const portBase = option("port-base") ? Number(option("port-base")) : undefined;
+const stateDir = option("state-dir"); // where the fresh --persist-to directories go (default: the OS temp dir)
+const profileOf = new Set((option("profile") ?? "").split(",").filter(Boolean));
+const log = (...a) => (json ? console.error(...a) : console.log(...a));
+
+const HOST = "localhost";
+const COMPONENT = "bench.localhost";
+const COMPONENT_SECRET = "bench-component-secret";
+const BENCH_NS = "urn:xmpp-edge:bench:0";
+
+const P = quick
+  ? { pairs: 5, fanoutK: [10, 50], connectC: [50, 100], iqClients: 10, delegatedClients: 5, warmupMs: 500, durationMs: 3000, idleWaitMs: 3000, idleMeasureMs: 2000 }
+  : { pairs: 50, fanoutK: [10, 100, 500], connectC: [200, 1000], iqClients: 50, delegatedClients: 10, warmupMs: 1000, durationMs: 10_000, idleWaitMs: 12_000, idleMeasureMs: 5000 };
+const maxMessages = 2_000_000; // count bound on top of the time bound
+const ROUNDS = 2;
+
+const jid = (prefix, i) => `${prefix}${i}@${HOST}`;
+const range = (n, f) => Array.from({ length: n }, (_, i) => f(i));
+const accounts = {
+  pairs: range(P.pairs * 2, (i) => jid("p", i)),
+  fanoutStar: jid("fstar", 0),
+  fanout: range(Math.max(...P.fanoutK), (i) => jid("f", i)),
+  connect: range(Math.max(...P.connectC), (i) => jid("c", i)),
+};
+
+const gatewayConfig = {
+  hosts: { [HOST]: { registration: false, delegations: { [BENCH_NS]: { jid: COMPONENT } } } },
+  components: { [COMPONENT]: {} },
+  // The per-connection rate limiter would throttle the generator: raised for the benchmark.
+  limits: { rate_per_second: 1_000_000, burst: 1_000_000 },
+};
+
+async function provision(server, token, bares) {
+  const t0 = performance.now();
+  await pool(bares, 8, async (bare) => {
+    const res = await fetch(`${server.url}/admin/users/${encodeURIComponent(bare)}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ password: PASSWORD }),
+    });
+    if (res.status !== 201 && res.status !== 204) throw new Error(`PUT ${bare}: ${res.status} ${await res.text()}`);
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+const results = { machine: {}, params: { quick, ...P }, scenarios: {} };
+const servers = [];
+async function stopAll() {
+  await Promise.all(servers.map((s) => s.stop()));
+  servers.length = 0;
+}
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, async () => {
+    await stopAll();
+    process.exit(130);
+  });
+}
+
+/** Prints one figure row: gateway value, floor value, ratio. */
+function row(label, g, f, unit = "") {
+  log(`  ${label.padEnd(34)} gateway ${fmt(g, unit).padStart(12)}   floor ${fmt(f, unit).padStart(12)}   ratio ${fmt(ratio(g, f), "x")}`);
+}
+
+async function main() {
+  const token = randomBytes(16).toString("hex");
+  const [gp, gi, fp, fi] = await freePorts(4, portBase);
+  log(`starting gateway (:${gp}) and floor (:${fp}) ...`);
+  const started = await Promise.allSettled([
+    startWrangler({
+      root, name: "gateway", port: gp, inspectorPort: gi, readyPath: "/health", stateDir,
+      vars: { ADMIN_TOKEN: token, XMPP_CONFIG: JSON.stringify(gatewayConfig), COMPONENT_SECRETS: JSON.stringify({ [COMPONENT]: COMPONENT_SECRET }) },
+    }),
+    startWrangler({ root, name: "floor", port: fp, inspectorPort: fi, configFile: "bench/floor/wrangler.toml", stateDir }),
+  ]);
+  for (const s of started) if (s.status === "fulfilled") servers.push(s.value);
+  for (const s of started) if (s.status === "rejected") throw s.reason;
+  const [gateway, floor] = servers;
+  for (const s of servers) {
+    const procs = groupProcesses(s.pgid).map((p) => p.comm);
+    log(`  ${s.name}: process group ${s.pgid}: ${procs.join(", ")}`);
+    results.machine[`${s.name}Processes`] = procs;
+  }
+  const targets = {
+    gateway: { name: "gateway", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" },
+    floor: { name: "floor", server: floor, wsUrl: floor.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" },
+  };
+  const all = [...accounts.pairs, accounts.fanoutStar, ...accounts.fanout, ...accounts.connect];
+  const secs = await provision(gateway, token, all);
+  log(`provisioned ${all.length} accounts in ${secs.toFixed(1)} s`);
+  results.provisioning = { accounts: all.length, seconds: Number(secs.toFixed(1)) };
+
+  const both = async (name, run) => {
+    log(`\n[${name}]`);
+    const f = await run(targets.floor);
+    const g = await run(targets.gateway);
+    return { gateway: g, floor: f };
+  };
+  // Floor, gateway, floor, gateway: each gets half its window in each round, so that the
+  // load other users put on the machine weighs on both alike.
+  const alternate = async (run) => {
+    const windows = { floor: [], gateway: [] };
+    const last = {};
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const name of ["floor", "gateway"]) {
+        const r = await run(targets[name], P.durationMs / ROUNDS);
+        windows[name].push(r.window);
+        const { window: _w, ...rest } = r;
+        last[name] = { ...rest, errors: (last[name]?.errors ?? 0) + (r.errors ?? 0) };
+      }
+    }
+    return {
+      gateway: { ...last.gateway, ...figures(mergeWindows(windows.gateway)) },
+      floor: { ...last.floor, ...figures(mergeWindows(windows.floor)) },
+    };
+  };
+
+  // A scenario that fails is reported and the others still run.
+  const section = async (name, fn) => {
+    try {
+      await fn();
+    } catch (e) {
+      log(`  ${name} FAILED: ${e instanceof Error ? e.message : e}`);
+      results.scenarios[name] = { error: e instanceof Error ? e.message : String(e) };
+    }
+  };
+
+  if (only.has("pairs")) await section("pairs", async () => {
+    log("\n[pairs]");
+    const r = await alternate((t, durationMs) => pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs, maxMessages }));
+    results.scenarios.pairs = r;
+    log(`  ${r.gateway.pairs} pairs, one message in flight per pair; ${P.durationMs / 1000} s per target in ${r.gateway.rounds} alternating rounds`);
+    row("messages/s", r.gateway.perSec, r.floor.perSec);
+    for (const p of ["p50", "p95", "p99"]) row(`latency ${p}`, r.gateway.latencyMs[p], r.floor.latencyMs[p], " ms");
+    row("server CPU per message", r.gateway.cpuUsPerOp, r.floor.cpuUsPerOp, " µs");
+    row("server cores busy", r.gateway.cpuCoresBusy, r.floor.cpuCoresBusy);
+    row("generator cores busy", r.gateway.generatorCoresBusy, r.floor.generatorCoresBusy);
+    row("wrangler (node) CPU per message", r.gateway.wranglerNodeCpuUsPerOp, r.floor.wranglerNodeCpuUsPerOp, " µs");
+    if (r.gateway.errors) log(`  gateway returned ${r.gateway.errors} message errors`);
+  });
+  if (profileOf.has("pairs")) await section("profile-pairs", () =>
+    profiled("pairs", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
+
+  if (only.has("fanout")) await section("fanout", async () => {
+    const r = await both("fanout", (t) => fanout(t, { star: accounts.fanoutStar, contacts: accounts.fanout, ks: P.fanoutK, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages }));
+    results.scenarios.fanout = r;
+    log(`  ${P.durationMs / 1000} s per K and target, ${r.gateway.inFlight} presence changes in flight`);
+    for (let i = 0; i < P.fanoutK.length; i++) {
+      const [g, f] = [r.gateway.runs[i], r.floor.runs[i]];
+      log(`  K = ${g.k} (subscriptions set up in ${g.setupSubscriptionsSec} s on the gateway)`);
+      row("presences delivered/s", g.deliveredPerSec, f.deliveredPerSec);
+      for (const p of ["p50", "p99"]) row(`latency ${p}`, g.latencyMs[p], f.latencyMs[p], " ms");
+      row("server CPU per delivery", g.cpuUsPerDelivery, f.cpuUsPerDelivery, " µs");
+      if (g.lostRounds || f.lostRounds) log(`  presence changes not fully delivered within 5 s: gateway ${g.lostRounds}, floor ${f.lostRounds}`);
+    }
+    const first = (x) => x.runs[0];
+    const last = (x) => x.runs[x.runs.length - 1];
+    for (const x of [r.gateway, r.floor]) {
+      x.fallDeliveriesPerSec = ratio(first(x).deliveredPerSec, last(x).deliveredPerSec);
+      x.growthCpuPerDelivery = ratio(last(x).cpuUsPerDelivery, first(x).cpuUsPerDelivery);
+    }
+    row(`fall of deliveries/s, K=${P.fanoutK[0]} → ${P.fanoutK.at(-1)}`, r.gateway.fallDeliveriesPerSec, r.floor.fallDeliveriesPerSec, "x");
+    row(`growth of CPU/delivery, K=${P.fanoutK[0]} → ${P.fanoutK.at(-1)}`, r.gateway.growthCpuPerDelivery, r.floor.growthCpuPerDelivery, "x");
+  });
+  if (profileOf.has("fanout")) await section("profile-fanout", async () => {
+    const k = P.fanoutK[Math.min(1, P.fanoutK.length - 1)];
+    // The fanout scenario left these contacts subscribed in the gateway's state.
+    await profiled(`fanout K=${k}`, targets.gateway, (t) =>
+      fanout(t, { star: accounts.fanoutStar, contacts: accounts.fanout, ks: [k], subscribed: only.has("fanout") ? k : 0, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages }));
+  });
+
+  if (only.has("connect")) await section("connect", async () => {
+    const r = await both("connect", (t) => connect(t, { accounts: accounts.connect, cs: P.connectC, idleWaitMs: P.idleWaitMs, idleMeasureMs: P.idleMeasureMs }));
+    results.scenarios.connect = r;
+    log(`  ${r.gateway.inFlight} logins in flight; login = connect, SASL, restart, bind, initial presence, one ping answered`);
+    for (let i = 0; i < P.connectC.length; i++) {
+      const [g, f] = [r.gateway.runs[i], r.floor.runs[i]];
+      log(`  C = ${g.c} (gateway ${g.mechanism}, floor ${f.mechanism}: the floor only pretends to authenticate)`);
+      row("logins/s", g.loginsPerSec, f.loginsPerSec);
+      for (const p of ["p50", "p99"]) row(`login latency ${p}`, g.loginMs[p], f.loginMs[p], " ms");
+      row("server CPU per login", g.cpuMsPerLogin, f.cpuMsPerLogin, " ms");
+      row("wrangler (node) CPU per login", g.wranglerNodeCpuMsPerLogin, f.wranglerNodeCpuMsPerLogin, " ms");
+      row("cores busy: server / generator", `${g.serverCoresBusy} / ${g.generatorCoresBusy}`, `${f.serverCoresBusy} / ${f.generatorCoresBusy}`);
+      row("RSS per connection, just logged in", g.kibPerConnActive, f.kibPerConnActive, " KiB");
+      row(`RSS per connection, idle ${P.idleWaitMs / 1000} s`, g.kibPerConnIdle, f.kibPerConnIdle, " KiB");
+      row("server CPU while idle", g.idleCpuMsPerSec, f.idleCpuMsPerSec, " ms/s");
+    }
+    if (r.gateway.plain) {
+      log(`  gateway with PLAIN (the server derives the key: PBKDF2), C = ${r.gateway.plain.c}`);
+      row("logins/s", r.gateway.plain.loginsPerSec, r.floor.runs[0].loginsPerSec);
+      row("server CPU per login", r.gateway.plain.cpuMsPerLogin, r.floor.runs[0].cpuMsPerLogin, " ms");
+    }
+    r.scramClient = { logins: scramClientCost.count, msPerLogin: scramClientCost.count ? Number((scramClientCost.ms / scramClientCost.count).toFixed(2)) : null };
+    log(`  client-side SCRAM-SHA-1 key derivation: ${fmt(r.scramClient.msPerLogin, " ms")} per login (wall time in the libuv pool, not server CPU)`);
+  });
+
+  if (only.has("iq")) await section("iq", async () => {
+    log("\n[iq]");
+    const r = await alternate((t, durationMs) => iq(t, { accounts: accounts.pairs.slice(0, P.iqClients), warmupMs: P.warmupMs, durationMs, maxMessages }));
+    results.scenarios.iq = r;
+    log(`  ${P.iqClients} clients, one ping in flight each; ${r.gateway.rounds} alternating rounds`);
+    row("ping round trips/s", r.gateway.perSec, r.floor.perSec);
+    for (const p of ["p50", "p95", "p99"]) row(`round trip ${p}`, r.gateway.latencyMs[p], r.floor.latencyMs[p], " ms");
+    row("server CPU per round trip", r.gateway.cpuUsPerOp, r.floor.cpuUsPerOp, " µs");
+    if (r.gateway.errors) log(`  gateway answered ${r.gateway.errors} pings with errors`);
+  });
+
+  if (profileOf.has("iq")) await section("profile-iq", () =>
+    profiled("iq", targets.gateway, async (t) => figures((await iq(t, { accounts: accounts.pairs.slice(0, P.iqClients), warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
+
+  if (only.has("delegated")) await section("delegated", async () => {
+    log("\n[delegated]");
+    const opts = { accounts: accounts.pairs.slice(0, P.delegatedClients), component: COMPONENT, secret: COMPONENT_SECRET, ns: BENCH_NS, warmupMs: P.warmupMs, maxMessages };
+    const half = P.durationMs / ROUNDS;
+    const f = await delegated(targets.floor, { ...opts, modes: Array(ROUNDS).fill("direct"), durationMs: half });
+    const g = await delegated(targets.gateway, { ...opts, modes: Array(ROUNDS).fill(["direct", "delegated"]).flat(), durationMs: half });
+    const fig = (x, mode) => (x[mode].windows.length ? figures(mergeWindows(x[mode].windows)) : null);
+    const r = {
+      floor: { direct: { ...fig(f, "direct"), errors: f.direct.errors } },
+      gateway: { direct: { ...fig(g, "direct"), errors: g.direct.errors }, delegated: { ...fig(g, "delegated"), errors: g.delegated.errors, firstError: g.delegated.firstError } },
+    };
+    results.scenarios.delegated = r;
+    log(`  ${P.delegatedClients} clients, one IQ in flight each; direct and delegated alternate; the floor relays client → component → client`);
+    for (const mode of ["direct", "delegated"]) {
+      const gm = r.gateway[mode];
+      if (!gm.count) {
+        log(`  ${mode}: no successful round trip (${gm.errors} errors${gm.firstError ? `; first: ${gm.firstError}` : ""})`);
+        continue;
+      }
+      row(`${mode}: round trips/s`, gm.perSec, r.floor.direct.perSec);
+      for (const p of ["p50", "p99"]) row(`${mode}: round trip ${p}`, gm.latencyMs[p], r.floor.direct.latencyMs[p], " ms");
+      row(`${mode}: server CPU per round trip`, gm.cpuUsPerOp, r.floor.direct.cpuUsPerOp, " µs");
+    }
+    if (r.gateway.delegated.count && r.gateway.direct.count) {
+      r.gateway.delegatedVsDirect = {
+        p50: ratio(r.gateway.delegated.latencyMs.p50, r.gateway.direct.latencyMs.p50),
+        p99: ratio(r.gateway.delegated.latencyMs.p99, r.gateway.direct.latencyMs.p99),
+        cpu: ratio(r.gateway.delegated.cpuUsPerOp, r.gateway.direct.cpuUsPerOp),
+      };
+      const d = r.gateway.delegatedVsDirect;
+      log(`  delegated / direct on the gateway: round trip p50 ${fmt(d.p50, "x")}, p99 ${fmt(d.p99, "x")}, CPU ${fmt(d.cpu, "x")}`);
+    }
+  });
+  if (profileOf.has("delegated")) await section("profile-delegated", () =>
+    profiled("delegated", targets.gateway, async (t) => {
+      const opts = { accounts: accounts.pairs.slice(0, P.delegatedClients), component: COMPONENT, secret: COMPONENT_SECRET, ns: BENCH_NS, warmupMs: P.warmupMs, maxMessages, durationMs: P.durationMs };
+      const g = await delegated(t, { ...opts, modes: ["delegated"] });
+      return g.delegated.windows.length ? figures(mergeWindows(g.delegated.windows)) : { errors: g.delegated.errors, firstError: g.delegated.firstError };
+    }));
+}
+
+/** Runs `run` on the gateway under the CPU profiler and prints where the isolate's time went. */
+async function profiled(name, target, run) {
+  log(`\n[profile: ${name}, gateway]`);
+  const stop = await startProfile(target.server.inspectorPort);
+  const figures = await run(target);
+  const profile = await stop();
+  const out = option("profile-out");
+  if (out) (await import("node:fs")).writeFileSync(`${out}/${name.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`, JSON.stringify(profile));
+  const summary = summarise(profile, 30, findBundle(root, profile));
+  results.profiles ??= {};
+  results.profiles[name] = { figures, ...summary };
+  log(`  isolate busy ${summary.busyMs} ms (sampled); top self time:`);
+  for (const r of summary.self) log(`    ${String(r.pct).padStart(5)}%  ${r.fn}`);
+  log("  top inclusive time:");
+  for (const r of summary.inclusive) log(`    ${String(r.pct).padStart(5)}%  ${r.fn}`);
+  log("  hottest lines (share of line-attributed samples):");
+  for (const r of summary.hotLines) log(`    ${String(r.pct).padStart(5)}%  ${r.at}  ${r.code}`);
+}
+
+const started = Date.now();
+try {
+  await main();
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  Object.assign(results.machine, { node: process.version, cores: (await import("node:os")).cpus().length, loadAverage: (await import("node:os")).loadavg().map((x) => Number(x.toFixed(2))) });
+  if (json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+  else log(`\ndone in ${results.seconds} s`);
+} catch (e) {
+  console.error("bench failed:", e instanceof Error ? e.stack : e);
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+}
+process.exit();

@@ -1,0 +1,53 @@
+// pairs: N/2 pairs of accounts exchange chat messages ping-pong (one message in flight
+// per pair). Returns the measurement window (messages delivered, their latencies from
+// the send timestamp carried in the body, wall and server CPU time); run.mjs turns
+// windows into figures.
+import { attr, childText } from "../lib/xmpp.mjs";
+import { cpuWindow, quiet, sleep } from "../lib/stats.mjs";
+import { closeAll, loginAll } from "./common.mjs";
+
+export async function pairs(target, { accounts, warmupMs, durationMs, maxMessages }) {
+  const clients = await loginAll(target, accounts);
+  await quiet(target.server, 5000);
+  let measuring = false;
+  let stopped = false;
+  let delivered = 0;
+  let errors = 0;
+  const latencies = [];
+  let seq = 0;
+  const send = (from, to) => {
+    from.send(`<message from='${from.full}' to='${to.full}' type='chat' id='m${seq++}'><body>${performance.now().toFixed(3)}</body></message>`);
+  };
+  for (let i = 0; i + 1 < clients.length; i += 2) {
+    const [a, b] = [clients[i], clients[i + 1]];
+    const onFrame = (self, peer) => (frame) => {
+      if (!frame.startsWith("<message")) return;
+      if (attr(frame, "type") === "error") {
+        errors++;
+        return;
+      }
+      const sent = Number(childText(frame, "body"));
+      if (measuring) {
+        delivered++;
+        latencies.push(performance.now() - sent);
+        if (delivered >= maxMessages) stopped = true;
+      }
+      if (!stopped) send(self, peer);
+    };
+    a.onFrame = onFrame(a, b);
+    b.onFrame = onFrame(b, a);
+    send(a, b);
+  }
+  await sleep(warmupMs);
+  const end = cpuWindow(target.server);
+  measuring = true;
+  const deadline = Date.now() + durationMs;
+  while (!stopped && Date.now() < deadline) await sleep(50);
+  measuring = false;
+  const w = end();
+  stopped = true;
+  await sleep(300);
+  await closeAll(clients);
+  await quiet(target.server);
+  return { pairs: Math.floor(clients.length / 2), errors, window: { count: delivered, latencies, wallMs: w.wallMs, cpuMs: w.cpuMs, otherCpuMs: w.otherCpuMs, generatorCpuMs: w.generatorCpuMs } };
+}

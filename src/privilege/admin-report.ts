@@ -1,0 +1,30 @@
+// GET /admin/privileges: the XEP-0356 grants in effect, per host, and the audit counters
+// of every privileged entity. Grants carry no secret; component secrets are never read here.
+import type { Env } from "../env";
+import type { GatewayConfig, IqAccess, MessageAccess, PresenceAccess, RosterAccess } from "../config";
+import { auditCounts } from "./audit";
+
+export interface GrantView {
+  roster: RosterAccess;
+  push: boolean;
+  message: MessageAccess;
+  presence: PresenceAccess;
+  iq: Record<string, IqAccess>;
+}
+
+export interface PrivilegeReport {
+  hosts: Record<string, Record<string, GrantView>>;
+  counts: Record<string, Record<string, number>>;
+}
+
+export async function privilegeReport(env: Env, config: GatewayConfig): Promise<PrivilegeReport> {
+  const hosts: Record<string, Record<string, GrantView>> = {};
+  for (const host of Object.keys(config.hosts).sort()) {
+    const grants: Record<string, GrantView> = {};
+    for (const [entity, g] of Object.entries(config.hosts[host]!.privileged).sort(([a], [b]) => a.localeCompare(b))) {
+      grants[entity] = { roster: g.roster, push: g.push, message: g.message, presence: g.presence, iq: { ...g.iq } };
+    }
+    hosts[host] = grants;
+  }
+  return { hosts, counts: await auditCounts(env, config) };
+}

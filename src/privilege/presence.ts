@@ -1,0 +1,81 @@
+// XEP-0356 §4.5 presence access, the parts that are not per-account hooks:
+// what an entity receives when it connects (§7 business rule 1) and the de-duplication
+// of what a component receives (§7 business rule 2).
+//
+// Each managed account sends its own copies as presences arise (account-hooks.ts), so a
+// contact in several users' rosters reaches a `roster` entity once per user; the
+// component's router keeps the last presence per full JID and drops identical repeats.
+import type { Env } from "../env";
+import type { GatewayConfig, PrivilegeGrant } from "../config";
+import type { Router } from "../component/router";
+import { NS } from "../xml/namespaces";
+import { type Element, xml } from "../xml/stanza";
+import { parseInternal } from "../account/account";
+import { accountStub } from "../routing/route";
+import { bareOf, domainOf } from "../jid/jid";
+import { freshPresence } from "./store";
+
+/** A presence as a comparable string: attributes sorted, `to` and `xmlns` left out. */
+export function presenceCanon(pres: Element): string {
+  const attrs = Object.keys(pres.attrs).filter((k) => k !== "to" && k !== "xmlns").sort().map((k) => `${k}=${JSON.stringify(pres.attrs[k])}`);
+  return `${attrs.join(" ")}|${pres.children.map((c) => c.toString()).join("")}`;
+}
+
+/**
+ * Whether a presence on its way to the component `router` should be delivered: false for
+ * an identical repeat from the same full JID. Only presences from JIDs of hosts that grant
+ * the component presence access are tracked; everything else passes untouched.
+ */
+export function deliverPresenceToComponent(router: Router, pres: Element): boolean {
+  const from = pres.attrs.from;
+  if (!from) return true;
+  const type = pres.attrs.type;
+  if (type !== undefined && type !== "unavailable") return true;
+  if (!grantsPresenceFrom(router.config, router.jid, from)) return true;
+  const stored = xml("presence", { ...pres.attrs, xmlns: NS.client }, ...pres.children);
+  delete stored.attrs.to;
+  return freshPresence(router.store.sql, from, presenceCanon(pres), stored.toString(), type === undefined);
+}
+
+/** Does any host grant `entity` presence access covering presences from `from`? */
+export function grantsPresenceFrom(config: GatewayConfig, entity: string, from: string): boolean {
+  const domain = domainOf(from);
+  const own = config.hosts[domain]?.privileged[entity];
+  if (own && own.presence !== "none") return true;
+  // Contacts' presences (any domain) reach `roster` entities.
+  return Object.values(config.hosts).some((h) => h.privileged[entity]?.presence === "roster");
+}
+
+/**
+ * The current presences an entity granted `grant` on `host` would have received (§7 rule 1):
+ * every available resource of the host's online users and, for `roster`, the last presence
+ * each of their contacts sent them. Only `host`'s users are asked (never another vhost).
+ */
+export async function currentPresences(env: Env, host: string, grant: PrivilegeGrant): Promise<Element[]> {
+  if (grant.presence === "none") return [];
+  let online: string[] = [];
+  try {
+    online = await env.HOST.getByName(host).onlineAccounts();
+  } catch {
+    return [];
+  }
+  const contacts = grant.presence === "roster";
+  const lists = await Promise.all(online.filter((bare) => bare !== grant.entity && domainOf(bare) === host).map(async (bare) => {
+    try {
+      return await accountStub(env, bare).privilegePresences(contacts);
+    } catch {
+      return [];
+    }
+  }));
+  const out: Element[] = [];
+  for (const list of lists) {
+    for (const s of list) {
+      const p = parseInternal(s);
+      const from = p.attrs.from ?? "";
+      if (domainOf(from) === grant.entity || bareOf(from) === grant.entity) continue; // the entity's own presence
+      p.attrs.xmlns = NS.client;
+      out.push(p);
+    }
+  }
+  return out;
+}

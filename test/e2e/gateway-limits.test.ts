@@ -1,0 +1,102 @@
+// Rate limits on a private gateway with small limits.
+// References: RFC 6120 §8.3.3.12 (policy-violation, type modify) for stanzas over the
+// per-session rate; issue "Limits and bad input" (a flood never starves other sessions;
+// repeated SASL failures are slowed down); RFC 6120 §6.5.10 (not-authorized).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { E2E_CONFIG } from "./support/config";
+import { createUser, startGateway, uniqueName, type Gateway } from "./support/gateway";
+import { isMessage } from "./support/im";
+import { RawXmpp, is, stanzaError, streamCondition, wsUrlFor } from "./support/raw-client";
+
+describe("limits (rate_per_second 5, burst 10, auth_failures_before_delay 2, max_stanza_size 2048)", () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    const config = { ...E2E_CONFIG, limits: { rate_per_second: 5, burst: 10, auth_failures_before_delay: 2, max_stanza_size: 2048 } };
+    gw = await startGateway({ vars: { XMPP_CONFIG: JSON.stringify(config) } });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it("a flood gets policy-violation errors while another session is served normally", async () => {
+    const flooder = uniqueName("flood");
+    const calm = uniqueName("calm");
+    await createUser(`${flooder}@localhost`, "pw", gw.url);
+    await createUser(`${calm}@localhost`, "pw", gw.url);
+    const f = await RawXmpp.login(gw.url, { username: flooder, resource: "f" });
+    const c = await RawXmpp.login(gw.url, { username: calm, resource: "c" });
+
+    const N = 60;
+    for (let i = 0; i < N; i++) f.send(`<message xmlns='jabber:client' type='chat' to='${f.jid}' id='f${i}'><body>${i}</body></message>`);
+    // Meanwhile the calm session pings its server and is answered promptly.
+    const t0 = Date.now();
+    const pong = await c.iq(`<iq xmlns='jabber:client' type='get' id='calm' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`, "calm");
+    expect(pong.attrs.type).toBe("result");
+    expect(Date.now() - t0).toBeLessThan(3000);
+
+    const answers = [];
+    for (let i = 0; i < N; i++) answers.push(await f.next(isMessage(), 10_000));
+    const errors = answers.filter((m) => m.attrs.type === "error");
+    const delivered = answers.filter((m) => m.attrs.type === "chat");
+    // The burst (10) plus what refills (5/s) while the frames are processed gets through;
+    // the rest is refused. Without the limit all 60 would be delivered.
+    expect(delivered.length).toBeGreaterThanOrEqual(10);
+    expect(delivered.length).toBeLessThanOrEqual(45);
+    expect(errors.length).toBe(N - delivered.length);
+    for (const e of errors) {
+      expect(stanzaError(e)).toEqual({ type: "modify", condition: "policy-violation" });
+      expect(e.attrs.from).toBe("localhost");
+      expect(e.attrs.to).toBe(f.jid);
+    }
+    // The burst is spent first: f0…f9 are delivered (a token bucket, frames in order).
+    expect(delivered.map((m) => m.attrs.id)).toEqual(expect.arrayContaining(Array.from({ length: 10 }, (_, i) => `f${i}`)));
+
+    // The flooder's stream stays open, and after a pause it may send again.
+    await new Promise((r) => setTimeout(r, 1500));
+    f.send(`<message xmlns='jabber:client' type='chat' to='${f.jid}' id='after'><body>calm now</body></message>`);
+    const after = await f.next(isMessage());
+    expect(after.attrs.id).toBe("after");
+    expect(after.attrs.type).toBe("chat");
+    f.close();
+    c.close();
+  });
+
+  it("max_stanza_size counts UTF-8 bytes: 1,900 bytes pass, 1,100 characters of 2,000+ bytes do not", async () => {
+    const user = uniqueName("size");
+    await createUser(`${user}@localhost`, "pw", gw.url);
+    const c = await RawXmpp.login(gw.url, { username: user, resource: "s" });
+    const wrap = (body: string) => `<message xmlns='jabber:client' type='chat' to='${c.jid}'><body>${body}</body></message>`;
+    const small = wrap("a".repeat(1900 - wrap("").length));
+    expect(Buffer.byteLength(small)).toBe(1900);
+    c.send(small);
+    expect((await c.next(isMessage())).attrs.type).toBe("chat");
+    const wide = wrap("é".repeat(1000));
+    expect(wide.length).toBeLessThan(2048);
+    expect(Buffer.byteLength(wide)).toBeGreaterThan(2048);
+    c.send(wide);
+    const err = await c.next(is.streamError());
+    expect(streamCondition(err)).toBe("policy-violation");
+    await c.next(is.close());
+    await c.closed;
+  });
+
+  it("repeated SASL failures are slowed down", async () => {
+    const user = uniqueName("guess");
+    await createUser(`${user}@localhost`, "right", gw.url);
+    const c = await RawXmpp.open(wsUrlFor(gw.url));
+    await c.openStream("localhost");
+    const timed = async () => {
+      const t = Date.now();
+      await expect(c.authenticate("PLAIN", user, "wrong")).rejects.toThrow(/not-authorized/);
+      return Date.now() - t;
+    };
+    const first = await timed();
+    const second = await timed();
+    const third = await timed();
+    expect(first).toBeLessThan(800);
+    expect(second).toBeGreaterThanOrEqual(900);
+    expect(third).toBeGreaterThanOrEqual(1900);
+    expect(third).toBeGreaterThan(second);
+    c.close();
+  }, 30_000);
+});

@@ -1,0 +1,177 @@
+// XEP-0356 §4.4 IQ access over real sockets: the encapsulated IQ leaves as the user's bare
+// JID, its answer comes back wrapped with the outer id; each of the six refusal conditions.
+// Checklist items (shared/xep0356.md): #24–#31, plus the "decisions the text leaves to us"
+// (exactly one payload, inner id required, self-addressed IQs, timeout, unwrapped IQs).
+import { describe, expect, it } from "vitest";
+import { NS_ROSTER, rosterItems, rosterSet } from "./support/im";
+import { stanzaError, type Element } from "./support/raw-client";
+import { COMP, ECHO, HOST, NONE, PRIV, closeAfterEach, component, entityUser, forwardedOf, newUser, onlineUser } from "./privilege-support";
+
+closeAfterEach();
+
+const PUBSUB = "http://jabber.org/protocol/pubsub";
+const priv = (to: string, type: string, id: string, inner: string) =>
+  `<iq to='${to}' type='${type}' id='${id}'><privileged_iq xmlns='${PRIV}'>${inner}</privileged_iq></iq>`;
+const sub = (user: string) => `<pubsub xmlns='${PUBSUB}'><subscribe node='urn:xmpp:microblog:0' jid='${user}'/></pubsub>`;
+
+describe("executed as the user, answer wrapped (#25–#31)", () => {
+  it("#28 #30 #31: the inner IQ reaches its target from the user's bare JID; the result returns wrapped with the outer id", async () => {
+    const alice = await newUser("iq-alice");
+    const echo = await component(ECHO, false);
+    const c = await component(COMP);
+    c.send(priv(alice.bare, "set", "piq-1", `<iq xmlns='jabber:client' type='set' to='${ECHO.jid}' id='sub-1'>${sub(alice.bare)}</iq>`));
+    const got = await echo.next((el) => el.getName() === "iq" && el.attrs.id === "sub-1");
+    expect(got.attrs).toMatchObject({ type: "set", from: alice.bare, to: ECHO.jid });
+    expect(got.getChild("pubsub", PUBSUB)?.getChild("subscribe")?.attrs.node).toBe("urn:xmpp:microblog:0");
+    expect(got.getChild("privileged_iq")).toBeUndefined();
+    echo.send(`<iq type='result' from='${ECHO.jid}' to='${alice.bare}' id='sub-1'><pubsub xmlns='${PUBSUB}'><subscription node='urn:xmpp:microblog:0' jid='${alice.bare}' subscription='subscribed'/></pubsub></iq>`);
+    const answer = await c.next((el) => el.getName() === "iq" && el.attrs.id === "piq-1");
+    expect(answer.attrs).toMatchObject({ type: "result", from: alice.bare, to: COMP.jid, id: "piq-1" });
+    const inner = forwardedOf(answer)!;
+    expect(inner.getName()).toBe("iq");
+    expect(inner.attrs).toMatchObject({ xmlns: "jabber:client", type: "result", from: ECHO.jid, to: alice.bare, id: "sub-1" });
+    expect(inner.getChild("pubsub", PUBSUB)?.getChild("subscription")?.attrs.subscription).toBe("subscribed");
+  });
+
+  it("#31: an error answer comes back wrapped in an outer type='error'", async () => {
+    const alice = await newUser("iq-alice");
+    const echo = await component(ECHO, false);
+    const c = await component(COMP);
+    c.send(priv(alice.bare, "get", "piq-2", `<iq xmlns='jabber:client' type='get' to='${ECHO.jid}' id='items-1'><pubsub xmlns='${PUBSUB}'><items node='n'/></pubsub></iq>`));
+    await echo.next((el) => el.attrs.id === "items-1");
+    echo.send(`<iq type='error' from='${ECHO.jid}' to='${alice.bare}' id='items-1'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`);
+    const answer = await c.next((el) => el.attrs.id === "piq-2");
+    expect(answer.attrs).toMatchObject({ type: "error", from: alice.bare, to: COMP.jid });
+    expect(stanzaError(forwardedOf(answer)!)).toEqual({ type: "cancel", condition: "item-not-found" });
+  });
+
+  it("#30: an IQ to the host is answered by the host, to the user's bare JID, wrapped; #27 inner from = the user is accepted", async () => {
+    const alice = await newUser("iq-alice");
+    const c = await component(COMP);
+    const answer = await c.iq(priv(alice.bare, "get", "piq-3", `<iq xmlns='jabber:client' type='get' from='${alice.bare}' to='${HOST}' id='ping-1'><ping xmlns='urn:xmpp:ping'/></iq>`), "piq-3");
+    expect(answer.attrs).toMatchObject({ type: "result", from: alice.bare, to: COMP.jid });
+    expect(forwardedOf(answer)!.attrs).toMatchObject({ type: "result", from: HOST, to: alice.bare, id: "ping-1" });
+  });
+
+  it("a privileged IQ to the user's own bare JID (or without inner 'to') is the user's own request: their roster", async () => {
+    const alice = await newUser("iq-alice");
+    const client = await onlineUser(alice.name);
+    await rosterSet(client, `ivy@${HOST}`);
+    const c = await component(COMP);
+    for (const [id, to] of [["self-1", ` to='${alice.bare}'`], ["self-2", ""]]) {
+      const answer = await c.iq(priv(alice.bare, "get", id, `<iq xmlns='jabber:client' type='get'${to} id='r-${id}'><query xmlns='${NS_ROSTER}'/></iq>`), id);
+      expect(answer.attrs, id).toMatchObject({ type: "result", from: alice.bare, to: COMP.jid });
+      const inner = forwardedOf(answer)!;
+      expect(inner.attrs).toMatchObject({ type: "result", from: alice.bare, id: `r-${id}` });
+      expect(rosterItems(inner)).toEqual([{ jid: `ivy@${HOST}`, subscription: "none" }]);
+    }
+  });
+
+  it("timeout: no answer within 15 s → unwrapped remote-server-timeout with the outer id", { timeout: 40_000 }, async () => {
+    const alice = await newUser("iq-alice");
+    const echo = await component(ECHO, false);
+    const c = await component(COMP);
+    c.send(priv(alice.bare, "get", "piq-late", `<iq xmlns='jabber:client' type='get' to='${ECHO.jid}' id='never'><pubsub xmlns='${PUBSUB}'/></iq>`));
+    await echo.next((el) => el.attrs.id === "never");
+    const answer = await c.next((el) => el.attrs.id === "piq-late", 30_000);
+    expect(answer.attrs).toMatchObject({ type: "error", from: alice.bare, to: COMP.jid });
+    expect(stanzaError(answer)).toEqual({ type: "wait", condition: "remote-server-timeout" });
+    expect(forwardedOf(answer)).toBeUndefined();
+    // A late answer is dropped.
+    echo.send(`<iq type='result' from='${ECHO.jid}' to='${alice.bare}' id='never'/>`);
+    await c.nothing((el) => el.attrs.id === "piq-late", 500);
+  });
+
+  it("unwrapped IQs from the privileged component are routed as usual", async () => {
+    const c = await component(COMP);
+    const r = await c.iq(`<iq type='get' to='${HOST}' id='plain-ping'><ping xmlns='urn:xmpp:ping'/></iq>`, "plain-ping");
+    expect(r.attrs).toMatchObject({ type: "result", from: HOST });
+  });
+});
+
+describe("the six refusal conditions, each forbidden (#29)", () => {
+  const forbidden = (el: Element) => expect(stanzaError(el)).toEqual({ type: "auth", condition: "forbidden" });
+  const ping = (extra = "", type = "get", ns = "xmlns='jabber:client'") => `<iq ${ns} type='${type}' to='${HOST}' id='i'${extra}><ping xmlns='urn:xmpp:ping'/></iq>`;
+
+  it("(a) the top-level 'to' is not a managed bare JID: full JID, host, unknown account, other host, no grant", async () => {
+    const alice = await newUser("iq-alice");
+    const other = await newUser("iq-other", "localhost");
+    const c = await component(COMP);
+    const tos = [`${alice.bare}/res`, HOST, `nobody-${Date.now()}@${HOST}`, other.bare, "someone@remote.example"];
+    for (const [i, to] of tos.entries()) {
+      const r = await c.iq(priv(to, "get", `a${i}`, ping()), `a${i}`);
+      expect(r.attrs.type, to).toBe("error");
+      forbidden(r);
+    }
+    const none = await component(NONE);
+    forbidden(await none.iq(priv(alice.bare, "get", "a-none", ping()), "a-none"));
+  });
+
+  it("(b) no grant for the payload namespace (absent, or 'none')", async () => {
+    const alice = await newUser("iq-alice");
+    const c = await component(COMP);
+    forbidden(await c.iq(priv(alice.bare, "get", "b1", `<iq xmlns='jabber:client' type='get' to='${HOST}' id='i'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`), "b1"));
+    forbidden(await c.iq(priv(alice.bare, "get", "b2", `<iq xmlns='jabber:client' type='get' to='${HOST}' id='i'><q xmlns='urn:example:denied'/></iq>`), "b2"));
+  });
+
+  it("(c) no grant for that IQ type on that namespace", async () => {
+    const alice = await newUser("iq-alice");
+    const c = await component(COMP);
+    forbidden(await c.iq(priv(alice.bare, "set", "c1", ping("", "set")), "c1")); // ping is get only
+    forbidden(await c.iq(priv(alice.bare, "get", "c2", `<iq xmlns='jabber:client' type='get' to='${ECHO.jid}' id='i'><pubsub xmlns='${PUBSUB}#owner'/></iq>`), "c2")); // #owner is set only
+  });
+
+  it("(d) the encapsulated IQ is not in jabber:client (also: unqualified in a component stream)", async () => {
+    const alice = await newUser("iq-alice");
+    const c = await component(COMP);
+    forbidden(await c.iq(priv(alice.bare, "get", "d1", ping("", "get", "xmlns='jabber:server'")), "d1"));
+    forbidden(await c.iq(priv(alice.bare, "get", "d2", ping("", "get", "")), "d2"));
+  });
+
+  it("(e) the inner 'from' is present and not the top-level 'to'", async () => {
+    const alice = await newUser("iq-alice");
+    const bob = await newUser("iq-bob");
+    const c = await component(COMP);
+    for (const [i, from] of [`${alice.bare}/res`, bob.bare, COMP.jid].entries()) {
+      forbidden(await c.iq(priv(alice.bare, "get", `e${i}`, ping(` from='${from}'`)), `e${i}`));
+    }
+  });
+
+  it("(f) the top-level type differs from the inner type", async () => {
+    const alice = await newUser("iq-alice");
+    const c = await component(COMP);
+    forbidden(await c.iq(priv(alice.bare, "set", "f1", ping()), "f1"));
+  });
+
+  it("malformed: no inner id, two payloads, no inner iq → bad-request", async () => {
+    const alice = await newUser("iq-alice");
+    const c = await component(COMP);
+    const cases = [
+      `<iq xmlns='jabber:client' type='get' to='${HOST}'><ping xmlns='urn:xmpp:ping'/></iq>`,
+      `<iq xmlns='jabber:client' type='get' to='${HOST}' id='i'><ping xmlns='urn:xmpp:ping'/><ping xmlns='urn:xmpp:ping'/></iq>`,
+      ``,
+    ];
+    for (const [i, inner] of cases.entries()) {
+      const r = await c.iq(priv(alice.bare, "get", `m${i}`, inner), `m${i}`);
+      expect(stanzaError(r), inner).toEqual({ type: "modify", condition: "bad-request" });
+    }
+  });
+});
+
+describe("a privileged user account (#25–#31)", () => {
+  it("sends a privileged IQ as a user and gets the wrapped answer; refused without the namespace", async () => {
+    const entity = await entityUser("ent-msg");
+    const e = await onlineUser("ent-msg", "iq");
+    const alice = await newUser("iq-alice");
+    const answer = await e.iq(priv(alice.bare, "get", "u1", `<iq xmlns='jabber:client' type='get' to='${HOST}' id='up'><ping xmlns='urn:xmpp:ping'/></iq>`), "u1");
+    expect(answer.attrs).toMatchObject({ type: "result", from: alice.bare, to: `${entity}/iq` });
+    expect(forwardedOf(answer)!.attrs).toMatchObject({ type: "result", from: HOST, to: alice.bare, id: "up" });
+    // An unqualified inner IQ on a client stream is in jabber:client.
+    const plain = await e.iq(priv(alice.bare, "get", "u2", `<iq type='get' to='${HOST}' id='up2'><ping xmlns='urn:xmpp:ping'/></iq>`), "u2");
+    expect(plain.attrs.type).toBe("result");
+    const refused = await e.iq(priv(alice.bare, "get", "u3", `<iq type='get' to='${HOST}' id='up3'><query xmlns='jabber:iq:version'/></iq>`), "u3");
+    expect(stanzaError(refused)).toEqual({ type: "auth", condition: "forbidden" });
+    const toHost = await e.iq(priv(HOST, "get", "u4", `<iq type='get' to='${HOST}' id='up4'><ping xmlns='urn:xmpp:ping'/></iq>`), "u4");
+    expect(stanzaError(toHost)).toEqual({ type: "auth", condition: "forbidden" });
+  });
+});

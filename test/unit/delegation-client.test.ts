@@ -1,0 +1,91 @@
+// XEP-0355 v0.5 client mode: the consent form (§Client delegation), its parsing, the
+// configure command's form (§Configuration) and the grant store (in a real account
+// object's SQLite) — only an explicit yes to a request grants.
+import { describe, it, expect } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { parseFrame } from "../../src/xml/frame-parser";
+import type { Element } from "../../src/xml/stanza";
+import {
+  ClientGrantStore,
+  CLIENT_MODE_FILTERED,
+  configureForm,
+  formValues,
+  isYes,
+  requestMessage,
+  runClientCommand,
+  submittedForm,
+} from "../../src/delegation/client-mode";
+
+function parse(s: string): Element {
+  const r = parseFrame(s, 1 << 20);
+  if (!r.ok) throw new Error(r.text);
+  return r.element;
+}
+
+describe("the consent form (#23)", () => {
+  it("is a form message from the host: FORM_TYPE, a boolean per namespace defaulting to 0, a warning", () => {
+    const m = requestMessage("example.org", "alice@example.org", "pep.example.org", "dlg-ask-1", ["http://jabber.org/protocol/pubsub", "urn:example:x"]);
+    expect(m.attrs).toMatchObject({ from: "example.org", to: "alice@example.org", id: "dlg-ask-1" });
+    const form = m.getChild("x", "jabber:x:data")!;
+    expect(form.attrs.type).toBe("form");
+    const fields = form.getChildren("field").map((f) => [f.attrs.var, f.attrs.type, f.getChildText("value"), f.attrs.label ?? ""]);
+    expect(fields).toEqual([
+      ["FORM_TYPE", "hidden", "urn:xmpp:delegation:2", ""],
+      ["challenge", "hidden", "dlg-ask-1", ""],
+      ["managing-entity", "jid-single", "pep.example.org", "Managing entity"],
+      ["http://jabber.org/protocol/pubsub", "boolean", "0", "Publish-Subscribe / personal events (PEP) (http://jabber.org/protocol/pubsub)"],
+      ["urn:example:x", "boolean", "0", "urn:example:x (urn:example:x)"],
+    ]);
+    expect(form.getChildText("instructions")).toMatch(/^pep\.example\.org asks to handle .* Only accept if you trust it completely\.$/);
+  });
+
+  it("reads submitted forms; only 1/true is yes (XEP-0004 §3.3)", () => {
+    const msg = parse(
+      "<message xmlns='jabber:client'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>urn:xmpp:delegation:2</value></field>" +
+        "<field var='a'><value>1</value></field><field var='b'><value>true</value></field><field var='c'><value>0</value></field><field var='d'/><field var='e'><value>yes</value></field></x></message>",
+    );
+    const form = submittedForm(msg)!;
+    const v = formValues(form);
+    expect(["a", "b", "c", "d", "e"].map((k) => isYes(v.get(k)))).toEqual([true, true, false, false, false]);
+    expect(submittedForm(parse("<message xmlns='jabber:client'><x xmlns='jabber:x:data' type='form'><field var='FORM_TYPE'><value>urn:xmpp:delegation:2</value></field></x></message>"))).toBeNull();
+    expect(submittedForm(parse("<message xmlns='jabber:client'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>urn:other</value></field></x></message>"))).toBeNull();
+  });
+
+  it("keeps the server's own namespaces out of client mode (§Security 2)", () => {
+    expect(CLIENT_MODE_FILTERED).toContain("urn:xmpp:delegation:2");
+    expect(CLIENT_MODE_FILTERED).toContain("jabber:iq:roster");
+  });
+});
+
+describe("the grant store (#21, #26, #27)", () => {
+  it("grants only what was requested and explicitly accepted; revokes; reports changed managers", async () => {
+    await runInDurableObject(env.ACCOUNT.getByName(`grants-${Date.now()}@localhost`), async (_obj, state) => {
+      const store = new ClientGrantStore(state.storage.sql);
+      // nothing requested: a yes grants nothing
+      expect(runClientCommand(store, { op: "apply", answers: [{ manager: "pep.x", namespace: "urn:a", yes: true }] }).changed).toEqual([]);
+      runClientCommand(store, { op: "ask", challenge: "c1", manager: "pep.x", namespaces: ["urn:a", "urn:b"] });
+      const listed = runClientCommand(store, { op: "list" });
+      expect(listed.requests).toEqual([
+        { challenge: "c1", manager: "pep.x", namespace: "urn:a" },
+        { challenge: "c1", manager: "pep.x", namespace: "urn:b" },
+      ]);
+      // a wrong challenge answers nothing
+      expect(runClientCommand(store, { op: "answer-challenge", challenge: "c2", yes: ["urn:a"], no: [] }).grants).toEqual([]);
+      const r = runClientCommand(store, { op: "answer-challenge", challenge: "c1", yes: ["urn:a"], no: ["urn:b"] });
+      expect(r.grants).toEqual([{ manager: "pep.x", namespace: "urn:a" }]);
+      expect(r.requests).toEqual([]);
+      expect(r.changed).toEqual([{ manager: "pep.x", namespaces: ["urn:a"] }]);
+      expect(runClientCommand(store, { op: "lookup", namespace: "urn:a" }).manager).toBe("pep.x");
+      expect(runClientCommand(store, { op: "lookup", namespace: "urn:b" }).manager).toBeNull();
+      // the configure form lists it with 1
+      const form = configureForm(runClientCommand(store, { op: "list" }));
+      expect(form.getChildren("field").map((f) => [f.attrs.var, f.getChildText("value")])).toEqual([
+        ["FORM_TYPE", "urn:xmpp:delegation:2"],
+        ["pep.x urn:a", "1"],
+      ]);
+      const revoked = runClientCommand(store, { op: "apply", answers: [{ manager: "pep.x", namespace: "urn:a", yes: false }] });
+      expect(revoked.changed).toEqual([{ manager: "pep.x", namespaces: [] }]);
+      expect(runClientCommand(store, { op: "lookup", namespace: "urn:a" }).manager).toBeNull();
+    });
+  });
+});

@@ -1,0 +1,273 @@
+// XEP-0356 permission decisions (src/privilege/rules.ts), without sockets.
+// References: XEP-0356 v0.4.1 §4.1–§4.5; checklist items are quoted as #n (shared/xep0356.md).
+import { describe, it, expect } from "vitest";
+import { parseConfig } from "../../src/config";
+import { parseFrame } from "../../src/xml/frame-parser";
+import type { Element } from "../../src/xml/stanza";
+import {
+  advertisement,
+  auditKey,
+  auditLine,
+  checkPrivilegedIq,
+  checkPrivilegedMessage,
+  entityOf,
+  grantsFor,
+  isPrivilegedIq,
+  isPrivilegedMessage,
+  mayRoster,
+  presenceCopy,
+  presenceTargets,
+  rosterPushTargets,
+  wrappedIqAnswer,
+} from "../../src/privilege/rules";
+
+const PUBSUB = "http://jabber.org/protocol/pubsub";
+const OWNER = "http://jabber.org/protocol/pubsub#owner";
+const PRIV = "urn:xmpp:privilege:2";
+
+const config = parseConfig({
+  XMPP_CONFIG: JSON.stringify({
+    hosts: {
+      "a.example": {
+        privileged_entities: {
+          "pep.example": { roster: "both", message: "outgoing", presence: "roster", iq: { [PUBSUB]: "both", [OWNER]: "set", "urn:x:none": "none" } },
+          "ro.example": { roster: "get", push: false, presence: "managed_entity", iq: { [PUBSUB]: "get" } },
+          "romeo@a.example": { roster: "set" },
+        },
+      },
+      "b.example": {
+        privileged_entities: { "pep.example": { roster: "get" } },
+      },
+    },
+    components: { "pep.example": {}, "ro.example": {}, "plain.example": {} },
+  }),
+});
+
+function el(s: string): Element {
+  const r = parseFrame(s, 1 << 20);
+  if (!r.ok) throw new Error(r.text);
+  return r.element;
+}
+
+describe("grants", () => {
+  it("lists the hosts granting an entity, per host (#2)", () => {
+    const g = grantsFor(config, "pep.example");
+    expect(g.map((x) => [x.host, x.grant.roster])).toEqual([["a.example", "both"], ["b.example", "get"]]);
+    expect(grantsFor(config, "plain.example")).toEqual([]);
+    expect(grantsFor(config, "romeo@a.example").map((x) => x.host)).toEqual(["a.example"]);
+  });
+
+  it("finds the entity behind a from: component domain or bare JID", () => {
+    expect(entityOf(config, "pep.example")).toBe("pep.example");
+    expect(entityOf(config, "svc@pep.example/r")).toBe("pep.example");
+    expect(entityOf(config, "romeo@a.example/phone")).toBe("romeo@a.example");
+  });
+
+  it("roster get/set by type (#10, #14)", () => {
+    const a = config.hosts["a.example"]!.privileged;
+    expect(mayRoster(a["pep.example"]!, "get")).toBe(true);
+    expect(mayRoster(a["pep.example"]!, "set")).toBe(true);
+    expect(mayRoster(a["ro.example"]!, "get")).toBe(true);
+    expect(mayRoster(a["ro.example"]!, "set")).toBe(false);
+    expect(mayRoster(a["romeo@a.example"]!, "get")).toBe(false);
+    expect(mayRoster(a["romeo@a.example"]!, "set")).toBe(true);
+    expect(mayRoster(null, "get")).toBe(false);
+  });
+
+  it("pushes only for get/both with push not false (#12, #16)", () => {
+    expect(rosterPushTargets(config.hosts["a.example"]!)).toEqual(["pep.example"]);
+    expect(rosterPushTargets(config.hosts["b.example"]!)).toEqual(["pep.example"]);
+  });
+
+  it("presence targets: roster implies managed_entity (#32, #39)", () => {
+    expect(presenceTargets(config.hosts["a.example"]!, "own").sort()).toEqual(["pep.example", "ro.example"]);
+    expect(presenceTargets(config.hosts["a.example"]!, "contacts")).toEqual(["pep.example"]);
+    expect(presenceTargets(config.hosts["b.example"]!, "own")).toEqual([]);
+  });
+});
+
+describe("advertisement (#4–#9)", () => {
+  it("lists every access with its type, push and iq namespaces", () => {
+    const grant = config.hosts["a.example"]!.privileged["pep.example"]!;
+    expect(advertisement("a.example", grant, "pep.example", "adv-1").toString()).toBe(
+      `<message xmlns="jabber:client" from="a.example" to="pep.example" id="adv-1"><privilege xmlns="${PRIV}">` +
+        `<perm access="roster" type="both" push="true"/><perm access="message" type="outgoing"/>` +
+        `<perm access="presence" type="roster"/><perm access="iq">` +
+        `<namespace ns="${PUBSUB}" type="both"/><namespace ns="${OWNER}" type="set"/><namespace ns="urn:x:none" type="none"/>` +
+        `</perm></privilege></message>`,
+    );
+  });
+
+  it("advertises denied accesses as type='none' and push='false'", () => {
+    const grant = config.hosts["a.example"]!.privileged["romeo@a.example"]!;
+    expect(advertisement("a.example", grant, "romeo@a.example/x", "i").toString()).toBe(
+      `<message xmlns="jabber:client" from="a.example" to="romeo@a.example/x" id="i"><privilege xmlns="${PRIV}">` +
+        `<perm access="roster" type="set" push="false"/><perm access="message" type="none"/>` +
+        `<perm access="presence" type="none"/><perm access="iq"/></privilege></message>`,
+    );
+  });
+});
+
+function privMessage(inner: string, to = "a.example"): Element {
+  return el(`<message xmlns="jabber:client" from="pep.example" to="${to}" id="pm1"><privilege xmlns="${PRIV}"><forwarded xmlns="urn:xmpp:forward:0">${inner}</forwarded></privilege></message>`);
+}
+
+describe("privileged message (#18–#23)", () => {
+  const inner = `<message xmlns="jabber:client" from="alice@a.example" to="bob@remote.net/phone" type="headline" id="ev-5"><body>x</body></message>`;
+
+  it("accepts a bare JID of the granting host and keeps the inner message", () => {
+    const r = checkPrivilegedMessage(config, privMessage(inner), "pep.example");
+    expect(r).toMatchObject({ ok: true, host: "a.example", user: "alice@a.example" });
+    if (!("ok" in r)) throw new Error("refused");
+    expect(r.inner.toString()).toBe(`<message xmlns="jabber:client" from="alice@a.example" to="bob@remote.net/phone" type="headline" id="ev-5"><body>x</body></message>`);
+    expect(isPrivilegedMessage(privMessage(inner))).toBe(true);
+  });
+
+  it("accepts the server itself as sender (#19)", () => {
+    const r = checkPrivilegedMessage(config, privMessage(`<message from="a.example" to="bob@a.example"/>`), "pep.example");
+    expect(r).toMatchObject({ ok: true, user: "a.example" });
+  });
+
+  it("refuses a full JID, another virtual host, a remote JID, a missing from (#21, #22)", () => {
+    for (const from of ["alice@a.example/res", "alice@b.example", "alice@remote.net", "b.example"]) {
+      const r = checkPrivilegedMessage(config, privMessage(`<message from="${from}" to="bob@a.example"/>`), "pep.example");
+      expect(r, from).toMatchObject({ error: "forbidden" });
+    }
+    expect(checkPrivilegedMessage(config, privMessage(`<message to="bob@a.example"/>`), "pep.example")).toMatchObject({ error: "forbidden" });
+  });
+
+  it("refuses entities without the message permission, and on hosts that do not grant it", () => {
+    expect(checkPrivilegedMessage(config, privMessage(inner), "ro.example")).toMatchObject({ error: "forbidden" });
+    expect(checkPrivilegedMessage(config, privMessage(inner), "plain.example")).toMatchObject({ error: "forbidden" });
+    // b.example grants pep.example roster only
+    expect(checkPrivilegedMessage(config, privMessage(`<message from="alice@b.example" to="x@b.example"/>`, "b.example"), "pep.example")).toMatchObject({ error: "forbidden" });
+  });
+
+  it("answers bad-request to malformed wrappers (#20)", () => {
+    const bad = [
+      el(`<message to="a.example"><privilege xmlns="${PRIV}"/></message>`),
+      el(`<message to="a.example"><privilege xmlns="${PRIV}"><forwarded xmlns="urn:other">${inner}</forwarded></privilege></message>`),
+      el(`<message to="a.example"><privilege xmlns="${PRIV}">${inner}</privilege></message>`),
+      privMessage(`${inner}${inner}`),
+      privMessage(`<iq from="alice@a.example" to="x@a.example" type="get" id="1"/>`),
+      privMessage(`<message from="alice@a.example"/>`),
+    ];
+    for (const b of bad) expect(checkPrivilegedMessage(config, b, "pep.example"), b.toString()).toMatchObject({ error: "bad-request" });
+  });
+
+  it("accepts a XEP-0297 <delay/> next to the message", () => {
+    const r = checkPrivilegedMessage(config, privMessage(`<delay xmlns="urn:xmpp:delay" stamp="2020-01-01T00:00:00Z"/>${inner}`), "pep.example");
+    expect(r).toMatchObject({ ok: true });
+  });
+});
+
+function privIq(outerType: string, inner: string, to = "alice@a.example"): Element {
+  return el(`<iq xmlns="jabber:client" from="pep.example" to="${to}" type="${outerType}" id="piq-1"><privileged_iq xmlns="${PRIV}">${inner}</privileged_iq></iq>`);
+}
+const sub = `<pubsub xmlns="${PUBSUB}"><subscribe node="n" jid="alice@a.example"/></pubsub>`;
+const CLIENT = "jabber:client";
+const COMPONENT = "jabber:component:accept";
+
+describe("privileged IQ (#25–#31)", () => {
+  it("accepts a granted namespace and type, stamping the user's bare JID (#30)", () => {
+    const r = checkPrivilegedIq(config, privIq("set", `<iq xmlns="jabber:client" type="set" to="bob@remote.net" id="sub-1">${sub}</iq>`), "pep.example", COMPONENT);
+    expect(r).toMatchObject({ ok: true, host: "a.example", user: "alice@a.example", namespace: PUBSUB });
+    if (!("ok" in r)) throw new Error("refused");
+    expect(r.inner.toString()).toBe(`<iq xmlns="jabber:client" type="set" to="bob@remote.net" id="sub-1" from="alice@a.example">${sub}</iq>`);
+    expect(isPrivilegedIq(privIq("set", ""))).toBe(true);
+  });
+
+  it("accepts an inner from equal to the outer to (#27)", () => {
+    const r = checkPrivilegedIq(config, privIq("get", `<iq xmlns="jabber:client" type="get" from="alice@a.example" id="i"><pubsub xmlns="${PUBSUB}"/></iq>`), "pep.example", COMPONENT);
+    expect(r).toMatchObject({ ok: true });
+  });
+
+  it("(a) refuses a top-level to that is not a managed bare JID", () => {
+    const inner = `<iq xmlns="jabber:client" type="set" id="i">${sub}</iq>`;
+    for (const to of ["alice@a.example/res", "a.example", "alice@remote.net", "alice@b.example"]) {
+      expect(checkPrivilegedIq(config, privIq("set", inner, to), "pep.example", COMPONENT), to).toMatchObject({ error: "forbidden" });
+    }
+    expect(checkPrivilegedIq(config, privIq("set", inner), "plain.example", COMPONENT)).toMatchObject({ error: "forbidden" });
+  });
+
+  it("(b) refuses a namespace without grant, or granted 'none'", () => {
+    for (const ns of ["urn:xmpp:mam:2", "urn:x:none"]) {
+      const r = checkPrivilegedIq(config, privIq("get", `<iq xmlns="jabber:client" type="get" id="i"><query xmlns="${ns}"/></iq>`), "pep.example", COMPONENT);
+      expect(r, ns).toMatchObject({ error: "forbidden" });
+    }
+  });
+
+  it("(c) refuses a type the namespace is not granted for", () => {
+    const r = checkPrivilegedIq(config, privIq("get", `<iq xmlns="jabber:client" type="get" id="i"><pubsub xmlns="${OWNER}"/></iq>`), "pep.example", COMPONENT);
+    expect(r).toMatchObject({ error: "forbidden" });
+    const ro = checkPrivilegedIq(config, privIq("set", `<iq xmlns="jabber:client" type="set" id="i">${sub}</iq>`), "ro.example", COMPONENT);
+    expect(ro).toMatchObject({ error: "forbidden" });
+  });
+
+  it("(d) refuses an inner IQ outside jabber:client (an unqualified one on a component stream too)", () => {
+    expect(checkPrivilegedIq(config, privIq("set", `<iq xmlns="jabber:server" type="set" id="i">${sub}</iq>`), "pep.example", COMPONENT)).toMatchObject({ error: "forbidden" });
+    expect(checkPrivilegedIq(config, privIq("set", `<iq type="set" id="i">${sub}</iq>`), "pep.example", COMPONENT)).toMatchObject({ error: "forbidden" });
+    expect(checkPrivilegedIq(config, privIq("set", `<iq type="set" id="i">${sub}</iq>`), "pep.example", CLIENT)).toMatchObject({ ok: true });
+  });
+
+  it("(e) refuses an inner from other than the managed bare JID", () => {
+    for (const from of ["alice@a.example/res", "bob@a.example", "pep.example"]) {
+      const r = checkPrivilegedIq(config, privIq("set", `<iq xmlns="jabber:client" type="set" from="${from}" id="i">${sub}</iq>`), "pep.example", COMPONENT);
+      expect(r, from).toMatchObject({ error: "forbidden" });
+    }
+  });
+
+  it("(f) refuses differing outer and inner types", () => {
+    const r = checkPrivilegedIq(config, privIq("get", `<iq xmlns="jabber:client" type="set" id="i">${sub}</iq>`), "pep.example", COMPONENT);
+    expect(r).toMatchObject({ error: "forbidden" });
+  });
+
+  it("answers bad-request to malformed wrappers: no inner iq, two, no id, two payloads", () => {
+    const cases = [
+      privIq("set", ""),
+      privIq("set", `<message xmlns="jabber:client"/>`),
+      privIq("set", `<iq xmlns="jabber:client" type="set" id="1">${sub}</iq><iq xmlns="jabber:client" type="set" id="2">${sub}</iq>`),
+      privIq("set", `<iq xmlns="jabber:client" type="set">${sub}</iq>`),
+      privIq("set", `<iq xmlns="jabber:client" type="set" id="i">${sub}${sub}</iq>`),
+      privIq("set", `<iq xmlns="jabber:client" type="set" id="i"/>`),
+    ];
+    for (const c of cases) expect(checkPrivilegedIq(config, c, "pep.example", COMPONENT), c.toString()).toMatchObject({ error: "bad-request" });
+  });
+
+  it("wraps the answer in <privilege><forwarded/> with the outer id, mirroring the type (#31)", () => {
+    const answer = el(`<iq xmlns="jabber:client" type="result" from="bob@remote.net" to="alice@a.example" id="sub-1"><pubsub xmlns="${PUBSUB}"/></iq>`);
+    expect(wrappedIqAnswer(answer, "alice@a.example", "pep.example", "piq-1").toString()).toBe(
+      `<iq xmlns="jabber:client" type="result" from="alice@a.example" to="pep.example" id="piq-1"><privilege xmlns="${PRIV}"><forwarded xmlns="urn:xmpp:forward:0">` +
+        `<iq xmlns="jabber:client" type="result" from="bob@remote.net" to="alice@a.example" id="sub-1"><pubsub xmlns="${PUBSUB}"/></iq></forwarded></privilege></iq>`,
+    );
+    const err = el(`<iq type="error" from="bob@remote.net" id="sub-1"><error type="cancel"/></iq>`);
+    expect(wrappedIqAnswer(err, "alice@a.example", "pep.example", "o").attrs.type).toBe("error");
+  });
+});
+
+describe("presence copies (#33, #34)", () => {
+  it("copies available and unavailable presences with children intact (caps kept)", () => {
+    const p = el(`<presence xmlns="jabber:client" from="alice@a.example/laptop" xml:lang="en" id="p1"><show>away</show><c xmlns="http://jabber.org/protocol/caps" hash="sha-1" node="n" ver="v"/></presence>`);
+    expect(presenceCopy(p, "alice@a.example/laptop", "pep.example")?.toString()).toBe(
+      `<presence xmlns="jabber:client" from="alice@a.example/laptop" xml:lang="en" id="p1" to="pep.example"><show>away</show><c xmlns="http://jabber.org/protocol/caps" hash="sha-1" node="n" ver="v"/></presence>`,
+    );
+    const u = el(`<presence type="unavailable"/>`);
+    expect(presenceCopy(u, "alice@a.example/laptop", "pep.example")?.toString()).toBe(
+      `<presence type="unavailable" xmlns="jabber:client" from="alice@a.example/laptop" to="pep.example"/>`,
+    );
+  });
+
+  it("never copies subscriptions, probes or errors", () => {
+    for (const t of ["subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe", "error"]) {
+      expect(presenceCopy(el(`<presence type="${t}"/>`), "a@a.example/r", "pep.example"), t).toBeNull();
+    }
+  });
+});
+
+describe("audit", () => {
+  it("is one JSON line per action, counted by access/outcome", () => {
+    const e = { entity: "pep.example", access: "roster", action: "get", user: "alice@a.example", outcome: "ok" } as const;
+    expect(JSON.parse(auditLine(e))).toEqual({ event: "privilege", entity: "pep.example", access: "roster", action: "get", user: "alice@a.example", outcome: "ok" });
+    expect(auditKey(e)).toBe("roster/ok");
+  });
+});
