@@ -9,18 +9,24 @@
 //   npm run bench -- --quick      smoke run: small N, 3 s windows
 //   npm run bench -- --json       machine-readable results on stdout (progress on stderr)
 //   npm run bench -- --only=pairs,iq   a subset of: pairs fanout connect iq delegated
+//   npm run bench -- --fanout-k=10,500 --connect-c=1000 --pairs=20 --duration=5   overrides
 //   npm run bench -- --port-base=8830  take ports from 8830 upwards instead of kernel-chosen ones
 //   npm run bench -- --profile=pairs,fanout,iq,delegated  after the measurements, profile the
 //                                 gateway's isolate (inspector, CDP Profiler) during an extra run
 //   npm run bench -- --profile-out=DIR  also write the raw .cpuprofile files there
-//   npm run bench -- --state-dir=/dev/shm  put the servers' persisted state there (default: OS temp dir)
+//   npm run bench -- --live-source  run wrangler dev on src/ (rebuilds and reloads on edits)
+//                                 instead of on a bundle of the sources taken at start
+//   npm run bench -- --gateway-dir=DIR  build the gateway from another checkout (A/B runs)
+//   npm run bench -- --state-dir=/tmp  put the servers' persisted state there (default: /dev/shm)
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePorts, groupProcesses, startWrangler } from "./lib/proc.mjs";
+import { freePorts, groupProcesses, snapshotWorker, startWrangler } from "./lib/proc.mjs";
 import { figures, fmt, mergeWindows, ratio } from "./lib/stats.mjs";
 import { scramClientCost } from "./lib/xmpp.mjs";
-import { findBundle, startProfile, summarise } from "./lib/profile.mjs";
+import { findBundle, sourceMapOf, startProfile, summarise } from "./lib/profile.mjs";
 import { pool, PASSWORD } from "./scenarios/common.mjs";
 import { pairs } from "./scenarios/pairs.mjs";
 import { fanout } from "./scenarios/fanout.mjs";
@@ -36,7 +42,9 @@ const json = flag("json");
 const quick = flag("quick");
 const only = new Set((option("only") ?? "pairs,fanout,connect,iq,delegated").split(","));
 const portBase = option("port-base") ? Number(option("port-base")) : undefined;
-const stateDir = option("state-dir"); // where the fresh --persist-to directories go (default: the OS temp dir)
+// Where the fresh --persist-to directories go. Default: /dev/shm (RAM) when present, so
+// that the shared VM's disk does not set the pace (each new object is a new SQLite file).
+const stateDir = option("state-dir") ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 const profileOf = new Set((option("profile") ?? "").split(",").filter(Boolean));
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
 
@@ -48,6 +56,12 @@ const BENCH_NS = "urn:xmpp-edge:bench:0";
 const P = quick
   ? { pairs: 5, fanoutK: [10, 50], connectC: [50, 100], iqClients: 10, delegatedClients: 5, warmupMs: 500, durationMs: 3000, idleWaitMs: 3000, idleMeasureMs: 2000 }
   : { pairs: 50, fanoutK: [10, 100, 500], connectC: [200, 1000], iqClients: 50, delegatedClients: 10, warmupMs: 1000, durationMs: 10_000, idleWaitMs: 12_000, idleMeasureMs: 5000 };
+// Overrides, e.g. --fanout-k=10,500 --connect-c=1000 --pairs=20 --duration=5
+const list = (name) => option(name)?.split(",").map(Number);
+if (list("fanout-k")) P.fanoutK = list("fanout-k");
+if (list("connect-c")) P.connectC = list("connect-c");
+if (option("pairs")) P.pairs = Number(option("pairs"));
+if (option("duration")) P.durationMs = Math.min(20, Number(option("duration"))) * 1000;
 const maxMessages = 2_000_000; // count bound on top of the time bound
 const ROUNDS = 2;
 
@@ -82,9 +96,12 @@ async function provision(server, token, bares) {
 
 const results = { machine: {}, params: { quick, ...P }, scenarios: {} };
 const servers = [];
+let buildDir = null;
+let gatewayBundle = null;
 async function stopAll() {
   await Promise.all(servers.map((s) => s.stop()));
   servers.length = 0;
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
 }
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, async () => {
@@ -102,9 +119,17 @@ async function main() {
   const token = randomBytes(16).toString("hex");
   const [gp, gi, fp, fi] = await freePorts(4, portBase);
   log(`starting gateway (:${gp}) and floor (:${fp}) ...`);
+  // The gateway runs from a snapshot of the sources taken now (see snapshotWorker);
+  // --live-source runs wrangler dev on src/ directly instead.
+  buildDir = mkdtempSync(join(stateDir, "bench-build-"));
+  // --gateway-dir=DIR builds the gateway from another checkout (A/B comparisons of a change).
+  const gatewayDir = option("gateway-dir") ?? root;
+  const snapshot = flag("live-source") ? null : await snapshotWorker(gatewayDir, "wrangler.toml", buildDir);
+  results.machine.gatewaySource = snapshot ? "snapshot (wrangler deploy --dry-run, run with no_bundle)" : "live src/";
+  gatewayBundle = snapshot?.bundle ?? null;
   const started = await Promise.allSettled([
     startWrangler({
-      root, name: "gateway", port: gp, inspectorPort: gi, readyPath: "/health", stateDir,
+      root, name: "gateway", port: gp, inspectorPort: gi, readyPath: "/health", stateDir, configFile: snapshot?.config,
       vars: { ADMIN_TOKEN: token, XMPP_CONFIG: JSON.stringify(gatewayConfig), COMPONENT_SECRETS: JSON.stringify({ [COMPONENT]: COMPONENT_SECRET }) },
     }),
     startWrangler({ root, name: "floor", port: fp, inspectorPort: fi, configFile: "bench/floor/wrangler.toml", stateDir }),
@@ -230,6 +255,9 @@ async function main() {
     log(`  client-side SCRAM-SHA-1 key derivation: ${fmt(r.scramClient.msPerLogin, " ms")} per login (wall time in the libuv pool, not server CPU)`);
   });
 
+  if (profileOf.has("connect")) await section("profile-connect", () =>
+    profiled(`connect C=${P.connectC[0]}`, targets.gateway, (t) => connect(t, { accounts: accounts.connect, cs: [P.connectC[0]], idleWaitMs: 0, idleMeasureMs: 0, plain: false })));
+
   if (only.has("iq")) await section("iq", async () => {
     log("\n[iq]");
     const r = await alternate((t, durationMs) => iq(t, { accounts: accounts.pairs.slice(0, P.iqClients), warmupMs: P.warmupMs, durationMs, maxMessages }));
@@ -293,7 +321,9 @@ async function profiled(name, target, run) {
   const profile = await stop();
   const out = option("profile-out");
   if (out) (await import("node:fs")).writeFileSync(`${out}/${name.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`, JSON.stringify(profile));
-  const summary = summarise(profile, 30, findBundle(root, profile));
+  const summary = gatewayBundle
+    ? summarise(profile, 30, readFileSync(gatewayBundle, "utf8").split("\n"), sourceMapOf(gatewayBundle))
+    : summarise(profile, 30, findBundle(root, profile));
   results.profiles ??= {};
   results.profiles[name] = { figures, ...summary };
   log(`  isolate busy ${summary.busyMs} ms (sampled); top self time:`);

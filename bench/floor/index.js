@@ -46,6 +46,7 @@ export class RelayObject extends DurableObject {
       component: url.pathname === "/xmpp-component",
       host: "",
       authed: false,
+      bound: false,
     });
     return new Response(null, { status: 101, webSocket: pair[0], headers: { "Sec-WebSocket-Protocol": "xmpp" } });
   }
@@ -87,7 +88,8 @@ export class RelayObject extends DurableObject {
   /** RPC from another object: send the frame on this object's socket. */
   async relay(frame) {
     const ws = this.ctx.getWebSockets()[0];
-    if (!ws) return false;
+    // Like any server, deliver only to a stream that has bound its resource.
+    if (!ws || !ws.deserializeAttachment().bound) return false;
     ws.send(frame);
     return true;
   }
@@ -110,10 +112,14 @@ export class RelayObject extends DurableObject {
       ws.serializeAttachment(a);
       ws.send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
     } else if (frame.startsWith("<handshake")) {
+      a.bound = true;
+      ws.serializeAttachment(a);
       ws.send("<handshake xmlns='jabber:component:accept'/>");
     } else if (frame.startsWith("<iq")) {
       const r = frame.indexOf("<resource>");
       const resource = r < 0 ? "floor" : frame.slice(r + 10, frame.indexOf("</resource>"));
+      a.bound = true;
+      ws.serializeAttachment(a);
       ws.send(`<iq type='result' id='${attr(frame, "id")}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>${a.name}/${resource}</jid></bind></iq>`);
     } else if (frame.startsWith("<close")) {
       ws.send(`<close xmlns='${FRAMING}'/>`);

@@ -1,7 +1,8 @@
 // Starting and stopping `wrangler dev` servers, and reading their processes' CPU and
 // memory from /proc (Linux only).
-import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,28 @@ export async function freePorts(count, base) {
   return ports;
 }
 
+const WRANGLER_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+
+/**
+ * Builds the worker once (`wrangler deploy --dry-run`) into `dir` and writes a copy of
+ * its wrangler.toml that runs that bundle as is (no_bundle). `wrangler dev` on the copy
+ * does not rebuild and reload when someone edits the sources during the run (the
+ * reload would drop every WebSocket). Returns the copy's path and the bundle's.
+ */
+export async function snapshotWorker(root, configFile, dir) {
+  const dist = join(dir, "dist");
+  await promisify(execFile)(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", dist, "-c", join(root, configFile)], {
+    cwd: root,
+    env: { ...process.env, ...WRANGLER_ENV },
+  });
+  const toml = readFileSync(join(root, configFile), "utf8");
+  if (!/^main = .*$/m.test(toml)) throw new Error(`${configFile}: no top-level main = ... line to replace`);
+  const bundle = join(dist, "index.js");
+  const copy = join(dir, "wrangler.toml");
+  writeFileSync(copy, toml.replace(/^main = .*$/m, `main = ${JSON.stringify(bundle)}\nno_bundle = true`));
+  return { config: copy, bundle };
+}
+
 /**
  * Starts `wrangler dev` in its own process group with fresh persisted state and
  * waits until `readyPath` answers. Returns a handle with stop().
@@ -52,7 +75,7 @@ export async function startWrangler({ root, name, port, inspectorPort, configFil
     cwd: root,
     detached: true, // its own process group: wrangler, workerd and all, killed together
     stdio: ["ignore", out, out],
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    env: { ...process.env, ...WRANGLER_ENV },
   });
   const pgid = child.pid;
   let exited = false;

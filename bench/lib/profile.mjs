@@ -5,6 +5,7 @@
 import WebSocket from "ws";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { SourceMap } from "node:module";
 
 export async function startProfile(inspectorPort, intervalUs = 100) {
   const ws = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`);
@@ -44,16 +45,40 @@ function intervalOf(profile) {
   return d.length ? d[Math.floor(d.length / 2)] : 100;
 }
 
-const label = (cf) => {
-  const file = cf.url ? cf.url.slice(cf.url.lastIndexOf("/") + 1) : "";
-  return `${cf.functionName || "(anonymous)"}${file ? ` ${file}:${cf.lineNumber + 1}` : ""}`;
-};
+/**
+ * Names code by its original source position when the bundle's source map is known
+ * (`wrangler deploy --dry-run` writes index.js.map next to the bundle).
+ */
+export function sourceMapOf(bundlePath) {
+  try {
+    return new SourceMap(JSON.parse(readFileSync(`${bundlePath}.map`, "utf8")));
+  } catch {
+    return null;
+  }
+}
+
+function labeller(map) {
+  return (cf) => {
+    const name = cf.functionName || "(anonymous)";
+    if (!cf.url || cf.lineNumber < 0) return name;
+    const file = cf.url.slice(cf.url.lastIndexOf("/") + 1);
+    if (map && file === "index.js") {
+      const e = map.findEntry(cf.lineNumber, cf.columnNumber);
+      if (e && e.originalSource) {
+        const src = e.originalSource.replace(/^.*?(node_modules\/|src\/|durable-objects\/)/, "$1");
+        return `${name} ${src}:${e.originalLine + 1}`;
+      }
+    }
+    return `${name} ${file}:${cf.lineNumber + 1}`;
+  };
+}
 
 /**
  * Self and inclusive time per function (ms, % of non-idle samples), top `n` of each, and
  * the hottest lines. `bundle` (the bundled worker's lines, when found) names the code.
  */
-export function summarise(profile, n = 25, bundle = null) {
+export function summarise(profile, n = 25, bundle = null, map = null) {
+  const label = labeller(map);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map();
   for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
@@ -92,9 +117,15 @@ export function summarise(profile, n = 25, bundle = null) {
   }
   const totalTicks = [...lines.values()].reduce((a, b) => a + b, 0) || 1;
   const sourceLine = (url, line) => (bundle && url === "index.js" ? bundle[line - 1]?.trim().slice(0, 150) ?? "" : "");
+  const place = (url, line) => {
+    const file = url.slice(url.lastIndexOf("/") + 1);
+    const e = map && file === "index.js" ? map.findEntry(line - 1, 0) : null;
+    if (e && e.originalSource) return `${e.originalSource.replace(/^.*?(node_modules\/|src\/|durable-objects\/)/, "$1")}:${e.originalLine + 1}`;
+    return `${file}:${line}`;
+  };
   const hotLines = [...lines].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([key, ticks]) => {
     const [url, line] = key.split("\u0000");
-    return { at: `${url.slice(url.lastIndexOf("/") + 1)}:${line}`, pct: Number(((100 * ticks) / totalTicks).toFixed(1)), code: sourceLine(url, Number(line)) };
+    return { at: place(url, Number(line)), pct: Number(((100 * ticks) / totalTicks).toFixed(1)), code: sourceLine(url, Number(line)) };
   });
   const top = (m) =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, us]) => ({ fn, ms: Number((us / 1000).toFixed(1)), pct: Number(((100 * us) / busy).toFixed(1)) }));

@@ -180,7 +180,7 @@ export class Client extends Socket {
     const f2 = await this.features();
     if (!f2.includes(BIND)) throw new Error(`${this.bare}: no bind feature`);
     this.send(`<iq type='set' id='bind1'><bind xmlns='${BIND}'><resource>${this.resource}</resource></bind></iq>`);
-    const r = await this.next();
+    const r = await this.nextMatching((f) => f.startsWith("<iq") && attr(f, "id") === "bind1");
     const jid = childText(r, "jid");
     if (attr(r, "type") !== "result" || !jid) throw new Error(`${this.bare}: bind failed: ${r.slice(0, 300)}`);
     this.full = jid;

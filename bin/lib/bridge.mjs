@@ -21,6 +21,9 @@ import { checkTcpHeader, isTcpStreamError, tcpFooter, tcpHeader, tcpStreamError,
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 /** How long opening the gateway WebSocket may take. */
 const GATEWAY_TIMEOUT_MS = 10_000;
+/** WebSocket send buffer above which the TCP side is paused, and below which it resumes. */
+const WS_BUFFER_HIGH = 1024 * 1024;
+const WS_BUFFER_LOW = 256 * 1024;
 /** How long a closing socket may linger before it is destroyed. */
 const LINGER_MS = 2_000;
 
@@ -137,7 +140,16 @@ class Relay {
     }
     const frame = tcpToWs(el, this.headerAttrs);
     if (!this.wsReady) this.queue.push(frame);
-    else this.ws.send(frame);
+    else this.sendWs(frame);
+  }
+
+  /** Back-pressure: a component sending faster than the gateway takes it stops being read. */
+  sendWs(frame) {
+    const ws = this.ws;
+    ws.send(frame, () => {
+      if (this.socket.isPaused() && ws.bufferedAmount < WS_BUFFER_LOW) this.socket.resume();
+    });
+    if (ws.bufferedAmount > WS_BUFFER_HIGH) this.socket.pause();
   }
 
   // ---- gateway → TCP
@@ -150,7 +162,7 @@ class Relay {
         if (this.wsReady) return;
         this.wsReady = true;
         this.sendHeader(msg.from ?? this.jid, msg.id);
-        for (const f of this.queue.splice(0)) this.ws.send(f);
+        for (const f of this.queue.splice(0)) this.sendWs(f);
         return;
       case "handshake":
         this.report("ok");
@@ -182,7 +194,7 @@ class Relay {
 
   writeTcp(s) {
     if (this.tcpGone || this.socket.writableEnded) return;
-    // Back-pressure: a slow component stops the gateway's socket from being read.
+    // Back-pressure the other way: a slow component stops the gateway's socket from being read.
     if (!this.socket.write(s) && this.ws && !this.ws.isPaused) {
       this.ws.pause();
       this.socket.once("drain", () => this.ws?.resume());

@@ -57,8 +57,19 @@ export class Account {
     } catch {
       delivered = false;
     }
-    if (!delivered && this.resources.get(r.resource)?.session === r.session) await this.unbind(r.resource, r.session);
+    // A connection still binding (the bind result not sent yet) refuses stanzas but is not gone.
+    if (!delivered && this.resources.get(r.resource)?.session === r.session && !(await this.isAlive(r))) {
+      await this.unbind(r.resource, r.session);
+    }
     return delivered;
+  }
+
+  private async isAlive(r: BoundResource): Promise<boolean> {
+    try {
+      return await sessionStub(this.env, r.session).alive();
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -68,13 +79,7 @@ export class Account {
    */
   async pruneDead(): Promise<void> {
     await Promise.all(this.resources.list().map(async (r) => {
-      let alive = false;
-      try {
-        alive = await sessionStub(this.env, r.session).alive();
-      } catch {
-        alive = false;
-      }
-      if (!alive && this.resources.get(r.resource)?.session === r.session) await this.unbind(r.resource, r.session);
+      if (!(await this.isAlive(r)) && this.resources.get(r.resource)?.session === r.session) await this.unbind(r.resource, r.session);
     }));
   }
 

@@ -6,7 +6,7 @@ import { checkOpen, closeElement, features, isClose, openElement, randomStreamId
 import { mechanismsFeature, onAbort, onAuth, onResponse } from "./sasl-exchange";
 import { handleRegistrationIq, registrationFeature } from "../server/registration";
 import { handleBoundStanza } from "../server/client-stanza";
-import { parseFrame } from "../xml/frame-parser";
+import { parseFrame, utf8Length } from "../xml/frame-parser";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, iqResult, xml } from "../xml/stanza";
 import { accountStub } from "../routing/route";
@@ -118,7 +118,8 @@ async function onBind(conn: Conn, state: Extract<ClientState, { phase: "bind" }>
   }
   let resource = (bind.getChildText("resource") ?? "").trim();
   if (resource === "") resource = generatedResource();
-  if (resource.length > 1023 || /[\u0000-\u001f\u007f]/.test(resource)) {
+  // RFC 7622 §3.4: at most 1023 octets of UTF-8.
+  if (utf8Length(resource) > 1023 || /[\u0000-\u001f\u007f]/.test(resource)) {
     return conn.send(errorReply(el, "bad-request", "invalid resource"));
   }
   const result = await accountStub(conn.env, state.bare).bind(resource, conn.sessionId);

@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import { join } from "node:path";
 import { parse, type Element } from "ltx";
+import { WebSocketServer, type WebSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPONENT_SECRETS } from "./support/config";
 import { REPO_ROOT, createUser, freePort, gatewayUrl, uniqueName, wsUrl } from "./support/gateway";
@@ -357,6 +358,54 @@ describe("raw TCP streams", () => {
     await raw.closed;
     expect(raw.received).toMatch(/<stream:error><not-well-formed xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>.*<\/stream:error><\/stream:stream>$/);
   });
+});
+
+describe("against a stand-in gateway (WebSocket server in the test)", () => {
+  it("relays a burst of 20000 stanzas from TCP in order, one per WebSocket message, and 20000 back", async () => {
+    const N = 20000;
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: (p) => (p.has("xmpp") ? "xmpp" : false) });
+    await new Promise((r) => wss.once("listening", r));
+    const frames: string[] = [];
+    let gatewaySide: WebSocket | undefined;
+    wss.on("connection", (ws) => {
+      gatewaySide = ws;
+      ws.on("message", (data) => {
+        const frame = data.toString();
+        if (frame.startsWith("<open")) return ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='${COMP}' id='burst' version='1.0'/>`);
+        if (frame.startsWith("<handshake")) return ws.send(`<handshake xmlns='jabber:component:accept'/>`);
+        frames.push(frame);
+      });
+    });
+    const { port } = wss.address() as net.AddressInfo;
+    const b = await spawnBridge(`ws://127.0.0.1:${port}/xmpp-component`);
+    try {
+      const raw = await RawTcp.connect(b.port);
+      raw.write(HEADER(COMP));
+      await raw.waitFor(/id="burst">/);
+      raw.write("<handshake>00</handshake>");
+      await raw.waitFor(/<handshake\/>/);
+      const payload = "p".repeat(200);
+      let burst = "";
+      for (let i = 0; i < N; i++) burst += `<message to='u@localhost' id='${i}'><body>${payload}</body></message>`;
+      raw.write(burst);
+      const deadline = Date.now() + 20_000;
+      while (frames.length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(frames.length).toBe(N);
+      expect(frames.every((f, i) => f === `<message xmlns="jabber:component:accept" to="u@localhost" id="${i}"><body>${payload}</body></message>`)).toBe(true);
+
+      for (let i = 0; i < N; i++) gatewaySide!.send(`<message xmlns='jabber:component:accept' from='u@localhost' to='${COMP}' id='r${i}'/>`);
+      const last = new RegExp(`id="r${N - 1}"/>`);
+      await raw.waitFor(last, 20_000);
+      const ids = [...raw.received.matchAll(/<message from="u@localhost" to="comp\.localhost" id="r(\d+)"\/>/g)].map((m) => Number(m[1]));
+      expect(ids.length).toBe(N);
+      expect(ids.every((id, i) => id === i)).toBe(true);
+      raw.socket.destroy();
+    } finally {
+      b.proc.kill("SIGTERM");
+      await b.exit;
+      await new Promise((r) => wss.close(r));
+    }
+  }, 60_000);
 });
 
 describe("an unreachable gateway", () => {

@@ -204,6 +204,22 @@ describe("resource binding (RFC 6120 §7)", () => {
     fresh.close();
   });
 
+  it("a resource over 1023 octets gets bad-request, and a valid bind may follow (§7.7.2.1)", async () => {
+    const c = await RawXmpp.open(wsUrl(gatewayUrl()));
+    await c.openStream("localhost");
+    await c.authenticate("PLAIN", user, "pw");
+    await c.openStream("localhost");
+    const r = await c.iq(`<iq xmlns='jabber:client' type='set' id='long'><bind xmlns='${NS_BIND}'><resource>${"r".repeat(1100)}</resource></bind></iq>`, "long");
+    expect(r.attrs.type).toBe("error");
+    expect(r.getChild("error")!.attrs.type).toBe("modify");
+    expect(r.getChild("error")!.getChild("bad-request", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBeDefined();
+    // Octets, not characters: 600 × "é" is 1200 bytes.
+    const wide = await c.iq(`<iq xmlns='jabber:client' type='set' id='wide'><bind xmlns='${NS_BIND}'><resource>${"é".repeat(600)}</resource></bind></iq>`, "wide");
+    expect(wide.attrs.type).toBe("error");
+    expect(await c.bind("short")).toBe(`${user}@localhost/short`);
+    c.close();
+  });
+
   it("a stanza other than bind before binding closes the stream with not-authorized", async () => {
     const c = await RawXmpp.open(wsUrl(gatewayUrl()));
     await c.openStream("localhost");

@@ -27,7 +27,7 @@ describe("advertisement to a component (#4–#9)", () => {
         access: "iq",
         ns: [
           "http://jabber.org/protocol/pubsub=both", "http://jabber.org/protocol/pubsub#owner=set", "jabber:iq:roster=both",
-          "jabber:iq:version=get", "urn:example:denied=none", "urn:xmpp:ping=get",
+          "jabber:iq:version=get", "urn:example:delegated=both", "urn:example:denied=none", "urn:xmpp:ping=get",
         ].join(" "),
       },
     ]);

@@ -31,7 +31,7 @@ describe("GET /admin/privileges", () => {
       roster: "both", push: true, message: "outgoing", presence: "roster",
       iq: {
         "urn:xmpp:ping": "get", "jabber:iq:version": "get", "jabber:iq:roster": "both",
-        "http://jabber.org/protocol/pubsub": "both", "http://jabber.org/protocol/pubsub#owner": "set", "urn:example:denied": "none",
+        "http://jabber.org/protocol/pubsub": "both", "http://jabber.org/protocol/pubsub#owner": "set", "urn:example:denied": "none", "urn:example:delegated": "both",
       },
     });
     expect(r.hosts[HOST]!["ent-roster@priv.localhost"]).toEqual({ roster: "both", push: true, message: "none", presence: "managed_entity", iq: {} });

@@ -82,6 +82,25 @@ describe("executed as the user, answer wrapped (#25–#31)", () => {
     await c.nothing((el) => el.attrs.id === "piq-late", 500);
   });
 
+  it("an inner IQ in a XEP-0355-delegated namespace goes to the managing component as the user's would (to the host and to the user's bare JID)", async () => {
+    const alice = await newUser("iq-alice");
+    const echo = await component(ECHO, false);
+    const c = await component(COMP);
+    for (const [id, to] of [["dl-1", HOST], ["dl-2", alice.bare]]) {
+      c.send(priv(alice.bare, "get", `p-${id}`, `<iq xmlns='jabber:client' type='get' to='${to}' id='${id}'><query xmlns='urn:example:delegated'/></iq>`));
+      const wrapper = await echo.next((el) => el.getName() === "iq" && el.getChild("delegation", "urn:xmpp:delegation:2") !== undefined);
+      const forwarded = wrapper.getChild("delegation")!.getChild("forwarded")!.getChild("iq")!;
+      expect(forwarded.attrs, to).toMatchObject({ type: "get", from: alice.bare, to, id });
+      echo.send(`<iq type='result' to='${HOST}' id='${wrapper.attrs.id}'><delegation xmlns='urn:xmpp:delegation:2'><forwarded xmlns='urn:xmpp:forward:0'>` +
+        `<iq xmlns='jabber:client' type='result' from='${to}' to='${alice.bare}' id='${id}'><query xmlns='urn:example:delegated'><answer/></query></iq></forwarded></delegation></iq>`);
+      const answer = await c.next((el) => el.attrs.id === `p-${id}`);
+      expect(answer.attrs, to).toMatchObject({ type: "result", from: alice.bare, to: COMP.jid });
+      const inner = forwardedOf(answer)!;
+      expect(inner.attrs, to).toMatchObject({ type: "result", from: to, to: alice.bare, id });
+      expect(inner.getChild("query", "urn:example:delegated")?.getChild("answer")).toBeDefined();
+    }
+  });
+
   it("unwrapped IQs from the privileged component are routed as usual", async () => {
     const c = await component(COMP);
     const r = await c.iq(`<iq type='get' to='${HOST}' id='plain-ping'><ping xmlns='urn:xmpp:ping'/></iq>`, "plain-ping");

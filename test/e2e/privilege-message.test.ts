@@ -75,13 +75,17 @@ describe("sending on behalf of a user (#18–#23)", () => {
     }
   });
 
-  it("an unwrapped message from the privileged component is routed as usual", async () => {
+  it("unwrapped messages and presences from the privileged component are routed as usual", async () => {
     const bob = await newUser("msg-bob");
     const b = await onlineUser(bob.name);
     const c = await component(COMP);
     c.send(`<message from='${COMP.jid}' to='${bob.bare}' id='plain-1'><body>hi</body></message>`);
     const got = await b.next(isMessage(COMP.jid));
     expect(got.getChildText("body")).toBe("hi");
+    // Presence too (directed presence from the component).
+    c.send(`<presence from='${COMP.jid}' to='${bob.bare}'><status>up</status></presence>`);
+    const pres = await b.next((el) => el.getName() === "presence" && el.attrs.from === COMP.jid);
+    expect(pres.getChildText("status")).toBe("up");
   });
 });
 

@@ -1,7 +1,8 @@
 // XEP-0356 permission decisions (src/privilege/rules.ts), without sockets.
 // References: XEP-0356 v0.4.1 §4.1–§4.5; checklist items are quoted as #n (shared/xep0356.md).
 import { describe, it, expect } from "vitest";
-import { parseConfig } from "../../src/config";
+import { ConfigError, parseConfig } from "../../src/config";
+import { presenceCanon } from "../../src/privilege/presence";
 import { parseFrame } from "../../src/xml/frame-parser";
 import type { Element } from "../../src/xml/stanza";
 import {
@@ -15,6 +16,7 @@ import {
   isPrivilegedIq,
   isPrivilegedMessage,
   mayRoster,
+  misaddressedPrivilegedIq,
   presenceCopy,
   presenceTargets,
   rosterPushTargets,
@@ -269,5 +271,52 @@ describe("audit", () => {
     const e = { entity: "pep.example", access: "roster", action: "get", user: "alice@a.example", outcome: "ok" } as const;
     expect(JSON.parse(auditLine(e))).toEqual({ event: "privilege", entity: "pep.example", access: "roster", action: "get", user: "alice@a.example", outcome: "ok" });
     expect(auditKey(e)).toBe("roster/ok");
+  });
+});
+
+describe("configuration-time refusals (#12, #36)", () => {
+  const withGrant = (grant: Record<string, unknown>) => () =>
+    parseConfig({ XMPP_CONFIG: JSON.stringify({ hosts: { "a.example": { privileged_entities: { "pep.example": grant } } }, components: { "pep.example": {} } }) });
+
+  it("#36: presence 'roster' without roster get/both is not granted", () => {
+    for (const roster of ["none", "set"]) {
+      expect(withGrant({ roster, presence: "roster" }), roster).toThrow(ConfigError);
+      expect(withGrant({ roster, presence: "roster" }), roster).toThrow(/privileged_entities\["pep.example"\]\.presence/);
+    }
+    expect(withGrant({ roster: "get", presence: "roster" })().hosts["a.example"]!.privileged["pep.example"]!.presence).toBe("roster");
+  });
+
+  it("#11 #12: push defaults to true for get/both, false otherwise; push=true with none/set is refused", () => {
+    expect(withGrant({ roster: "both" })().hosts["a.example"]!.privileged["pep.example"]!.push).toBe(true);
+    expect(withGrant({ roster: "set" })().hosts["a.example"]!.privileged["pep.example"]!.push).toBe(false);
+    expect(withGrant({ roster: "set", push: true })).toThrow(ConfigError);
+  });
+});
+
+describe("misaddressed privileged IQs (#29 a)", () => {
+  it("refuses a privileged IQ to a host, a component or a remote JID, leaves accounts to the account", () => {
+    const inner = `<iq xmlns="jabber:client" type="get" id="i"><ping xmlns="urn:xmpp:ping"/></iq>`;
+    for (const to of ["a.example", "ro.example", "x@remote.net"]) {
+      const r = misaddressedPrivilegedIq(config, privIq("get", inner, to), "pep.example");
+      expect(r?.toString(), to).toBe(
+        `<iq xmlns="jabber:client" type="error" from="${to}" to="pep.example" id="piq-1"><error type="auth"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>` +
+          `<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas" xml:lang="en">a privileged IQ is addressed to a managed entity's bare JID</text></error></iq>`,
+      );
+    }
+    expect(misaddressedPrivilegedIq(config, privIq("get", inner, "alice@a.example"), "pep.example")).toBeNull();
+    expect(misaddressedPrivilegedIq(config, privIq("get", inner, "alice@a.example/r"), "pep.example")).toBeNull();
+    expect(misaddressedPrivilegedIq(config, el(`<iq type="get" to="a.example" id="x"><ping xmlns="urn:xmpp:ping"/></iq>`), "pep.example")).toBeNull();
+    expect(misaddressedPrivilegedIq(config, privIq("result", "", "a.example"), "pep.example")).toBeNull();
+  });
+});
+
+describe("presence de-duplication key (#41)", () => {
+  it("ignores 'to' and attribute order, not content", () => {
+    const a = el(`<presence from="b@x/r" to="alice@a.example" id="1"><show>away</show></presence>`);
+    const b = el(`<presence id="1" to="pep.example" from="b@x/r" xmlns="jabber:client"><show>away</show></presence>`);
+    const c = el(`<presence from="b@x/r" id="1"><show>dnd</show></presence>`);
+    expect(presenceCanon(a)).toBe(presenceCanon(b));
+    expect(presenceCanon(a)).not.toBe(presenceCanon(c));
+    expect(presenceCanon(el(`<presence from="b@x/r" type="unavailable"/>`))).not.toBe(presenceCanon(el(`<presence from="b@x/r"/>`)));
   });
 });

@@ -53,6 +53,7 @@ export const E2E_CONFIG = {
             "http://jabber.org/protocol/pubsub": "both",
             "http://jabber.org/protocol/pubsub#owner": "set",
             "urn:example:denied": "none",
+            "urn:example:delegated": "both",
           },
         },
         "privnone.comp.localhost": { roster: "none", message: "none", presence: "none", iq: {} },
@@ -62,6 +63,8 @@ export const E2E_CONFIG = {
         "ent-msg@priv.localhost": { message: "outgoing", iq: { "urn:xmpp:ping": "get" } },
         "ent-none@priv.localhost": { roster: "none" },
       },
+      // XEP-0355: an inner privileged IQ in this namespace goes to echo.comp.localhost (privilege-iq.test.ts).
+      delegations: { "urn:example:delegated": { jid: "echo.comp.localhost" } },
     },
     // XEP-0355 (test/e2e/delegation-*.test.ts): a PEP component, as in docs/delegation.md.
     "deleg.localhost": {
