@@ -8,6 +8,8 @@
 //   npm run bench                 full run (each scenario's window ≤ 20 s)
 //   npm run bench -- --quick      smoke run: small N, 3 s windows
 //   npm run bench -- --json       machine-readable results on stdout (progress on stderr)
+//   npm run bench -- --markdown   also print the figures as a Markdown table at the end
+//                                 (or later: node bench/lib/report.mjs results.json)
 //   npm run bench -- --only=pairs,iq   a subset of: pairs fanout connect iq delegated
 //   npm run bench -- --fanout-k=10,500 --connect-c=1000 --pairs=20 --duration=5   overrides
 //   npm run bench -- --port-base=8830  take ports from 8830 upwards instead of kernel-chosen ones
@@ -16,10 +18,13 @@
 //   npm run bench -- --profile-out=DIR  also write the raw .cpuprofile files there
 //   npm run bench -- --live-source  run wrangler dev on src/ (rebuilds and reloads on edits)
 //                                 instead of on a bundle of the sources taken at start
+//   npm run bench -- --show-logs    print the end of both servers' logs before stopping them
 //   npm run bench -- --gateway-dir=DIR  build the gateway from another checkout (A/B runs)
+//   npm run bench -- --gateway-rev=HEAD  build it from a committed revision (git archive)
 //   npm run bench -- --state-dir=/tmp  put the servers' persisted state there (default: /dev/shm)
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +32,7 @@ import { freePorts, groupProcesses, snapshotWorker, startWrangler } from "./lib/
 import { figures, fmt, mergeWindows, ratio } from "./lib/stats.mjs";
 import { scramClientCost } from "./lib/xmpp.mjs";
 import { findBundle, sourceMapOf, startProfile, summarise } from "./lib/profile.mjs";
+import { markdownTable } from "./lib/report.mjs";
 import { pool, PASSWORD } from "./scenarios/common.mjs";
 import { pairs } from "./scenarios/pairs.mjs";
 import { fanout } from "./scenarios/fanout.mjs";
@@ -55,7 +61,7 @@ const BENCH_NS = "urn:xmpp-edge:bench:0";
 
 const P = quick
   ? { pairs: 5, fanoutK: [10, 50], connectC: [50, 100], iqClients: 10, delegatedClients: 5, warmupMs: 500, durationMs: 3000, idleWaitMs: 3000, idleMeasureMs: 2000 }
-  : { pairs: 50, fanoutK: [10, 100, 500], connectC: [200, 1000], iqClients: 50, delegatedClients: 10, warmupMs: 1000, durationMs: 10_000, idleWaitMs: 12_000, idleMeasureMs: 5000 };
+  : { pairs: 50, fanoutK: [10, 100, 500], connectC: [200, 1000], iqClients: 50, delegatedClients: 10, warmupMs: 1000, durationMs: 10_000, idleWaitMs: 15_000, idleMeasureMs: 5000 };
 // Overrides, e.g. --fanout-k=10,500 --connect-c=1000 --pairs=20 --duration=5
 const list = (name) => option(name)?.split(",").map(Number);
 if (list("fanout-k")) P.fanoutK = list("fanout-k");
@@ -99,6 +105,14 @@ const servers = [];
 let buildDir = null;
 let gatewayBundle = null;
 async function stopAll() {
+  // What the servers logged that looks like trouble (the logs go away with their state).
+  for (const s of servers) {
+    const bad = s.log().split("\n").filter((l) => /error|✘|exception|failed/i.test(l) && !/Request\.cf|workers\.cloudflare\.com|ENOTFOUND|report this error/i.test(l));
+    results.machine[`${s.name}LogProblems`] = bad.length;
+    results.machine[`${s.name}LogLines`] = s.log().split("\n").length;
+    if (flag("show-logs")) log(`\n--- ${s.name} log (last 40 lines) ---\n${s.log().split("\n").slice(-40).join("\n")}`);
+    if (bad.length) log(`\n${s.name} logged ${bad.length} error lines; the last ones:\n  ${bad.slice(-5).map((l) => l.slice(0, 300)).join("\n  ")}`);
+  }
   await Promise.all(servers.map((s) => s.stop()));
   servers.length = 0;
   if (buildDir) rmSync(buildDir, { recursive: true, force: true });
@@ -110,9 +124,21 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
+/** Which code the gateway was built from: git revision, and how many files differ from it. */
+function describeTree(dir, rev) {
+  try {
+    if (rev) return `git ${execSync(`git -C ${JSON.stringify(root)} rev-parse --short ${rev}`).toString().trim()} (archive)`;
+    const head = execSync(`git -C ${JSON.stringify(dir)} rev-parse --short HEAD`, { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    const dirty = execSync(`git --no-optional-locks -C ${JSON.stringify(dir)} status --porcelain -- src durable-objects wrangler.toml`).toString().split("\n").filter(Boolean).length;
+    return `${dir} at git ${head}${dirty ? ` + ${dirty} uncommitted files in src/, durable-objects/, wrangler.toml` : ""}`;
+  } catch {
+    return dir;
+  }
+}
+
 /** Prints one figure row: gateway value, floor value, ratio. */
 function row(label, g, f, unit = "") {
-  log(`  ${label.padEnd(34)} gateway ${fmt(g, unit).padStart(12)}   floor ${fmt(f, unit).padStart(12)}   ratio ${fmt(ratio(g, f), "x")}`);
+  log(`  ${label.padEnd(40)} gateway ${fmt(g, unit).padStart(12)}   floor ${fmt(f, unit).padStart(12)}   ratio ${fmt(ratio(g, f), "x")}`);
 }
 
 async function main() {
@@ -122,9 +148,23 @@ async function main() {
   // The gateway runs from a snapshot of the sources taken now (see snapshotWorker);
   // --live-source runs wrangler dev on src/ directly instead.
   buildDir = mkdtempSync(join(stateDir, "bench-build-"));
-  // --gateway-dir=DIR builds the gateway from another checkout (A/B comparisons of a change).
-  const gatewayDir = option("gateway-dir") ?? root;
-  const snapshot = flag("live-source") ? null : await snapshotWorker(gatewayDir, "wrangler.toml", buildDir);
+  // --gateway-dir=DIR builds the gateway from another checkout (A/B comparisons of a change);
+  // --gateway-rev=REV from a committed revision (git archive, read-only), e.g. when the
+  // working tree is in the middle of someone's edit and does not build.
+  let gatewayDir = option("gateway-dir") ?? root;
+  if (option("gateway-rev")) {
+    gatewayDir = join(buildDir, "src-tree");
+    mkdirSync(gatewayDir);
+    execSync(`git -C ${JSON.stringify(root)} archive ${option("gateway-rev")} | tar -x -C ${JSON.stringify(gatewayDir)}`);
+    symlinkSync(join(root, "node_modules"), join(gatewayDir, "node_modules"));
+  }
+  results.machine.gatewayTree = describeTree(gatewayDir, option("gateway-rev"));
+  log(`  gateway built from ${results.machine.gatewayTree}`);
+  const snapshot = flag("live-source")
+    ? null
+    : await snapshotWorker(gatewayDir, "wrangler.toml", buildDir).catch((e) => {
+        throw new Error(`the gateway does not build (${gatewayDir}); --gateway-rev=HEAD benchmarks the last commit instead\n${e.message}`);
+      });
   results.machine.gatewaySource = snapshot ? "snapshot (wrangler deploy --dry-run, run with no_bundle)" : "live src/";
   gatewayBundle = snapshot?.bundle ?? null;
   const started = await Promise.allSettled([
@@ -167,7 +207,7 @@ async function main() {
         const r = await run(targets[name], P.durationMs / ROUNDS);
         windows[name].push(r.window);
         const { window: _w, ...rest } = r;
-        last[name] = { ...rest, errors: (last[name]?.errors ?? 0) + (r.errors ?? 0) };
+        last[name] = { ...rest, errors: (last[name]?.errors ?? 0) + (r.errors ?? 0), stalled: (last[name]?.stalled ?? 0) + (r.stalled ?? 0) };
       }
     }
     return {
@@ -198,6 +238,7 @@ async function main() {
     row("generator cores busy", r.gateway.generatorCoresBusy, r.floor.generatorCoresBusy);
     row("wrangler (node) CPU per message", r.gateway.wranglerNodeCpuUsPerOp, r.floor.wranglerNodeCpuUsPerOp, " µs");
     if (r.gateway.errors) log(`  gateway returned ${r.gateway.errors} message errors`);
+    for (const x of ["gateway", "floor"]) if (r[x].stalled) log(`  ${x}: ${r[x].stalled} pairs stalled (a message lost) by the end of a round`);
   });
   if (profileOf.has("pairs")) await section("profile-pairs", () =>
     profiled("pairs", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
@@ -236,7 +277,7 @@ async function main() {
     log(`  ${r.gateway.inFlight} logins in flight; login = connect, SASL, restart, bind, initial presence, one ping answered`);
     for (let i = 0; i < P.connectC.length; i++) {
       const [g, f] = [r.gateway.runs[i], r.floor.runs[i]];
-      log(`  C = ${g.c} (gateway ${g.mechanism}, floor ${f.mechanism}: the floor only pretends to authenticate)`);
+      log(`  C = ${g.c}: ${g.logins} more logins (gateway ${g.mechanism}, floor ${f.mechanism}: the floor only pretends to authenticate)`);
       row("logins/s", g.loginsPerSec, f.loginsPerSec);
       for (const p of ["p50", "p99"]) row(`login latency ${p}`, g.loginMs[p], f.loginMs[p], " ms");
       row("server CPU per login", g.cpuMsPerLogin, f.cpuMsPerLogin, " ms");
@@ -244,6 +285,7 @@ async function main() {
       row("cores busy: server / generator", `${g.serverCoresBusy} / ${g.generatorCoresBusy}`, `${f.serverCoresBusy} / ${f.generatorCoresBusy}`);
       row("RSS per connection, just logged in", g.kibPerConnActive, f.kibPerConnActive, " KiB");
       row(`RSS per connection, idle ${P.idleWaitMs / 1000} s`, g.kibPerConnIdle, f.kibPerConnIdle, " KiB");
+      row("RSS per connection of this step, idle", g.kibPerConnIdleMarginal, f.kibPerConnIdleMarginal, " KiB");
       row("server CPU while idle", g.idleCpuMsPerSec, f.idleCpuMsPerSec, " ms/s");
     }
     if (r.gateway.plain) {
@@ -339,6 +381,7 @@ try {
   await main();
   results.seconds = Math.round((Date.now() - started) / 1000);
   Object.assign(results.machine, { node: process.version, cores: (await import("node:os")).cpus().length, loadAverage: (await import("node:os")).loadavg().map((x) => Number(x.toFixed(2))) });
+  if (flag("markdown")) log(`\n${markdownTable(results)}`);
   if (json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
   else log(`\ndone in ${results.seconds} s`);
 } catch (e) {

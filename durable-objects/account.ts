@@ -7,7 +7,7 @@ import { loadConfig } from "../src/config";
 import { Account } from "../src/account/account";
 import type { StoredCredentials } from "../src/sasl";
 import { sessionStub } from "../src/routing/route";
-import { type ClientAnswer, type ClientCommand, grantStore, runClientCommand } from "../src/delegation/client-mode";
+import { type ClientAnswer, type ClientCommand, grantStore, runClientCommand, takeClientGrants, withdrawClientGrants } from "../src/delegation/client-mode";
 import { privilegeHooks } from "../src/privilege/account-hooks";
 import { setAlarmSetter } from "../src/privilege/privileged-iq";
 import { countPrivilege, privilegeCounts } from "../src/privilege/store";
@@ -59,10 +59,15 @@ export class AccountObject extends DurableObject<Env> {
   async deleteAccount(reason: string): Promise<boolean> {
     const existed = this.credentialsNow() !== null;
     const sessions = this.account().resources.list().map((r) => r.session);
+    const clientGrants = takeClientGrants(this.ctx.storage.sql);
     this.ctx.storage.kv.delete("credentials");
     await Promise.all(sessions.map((s) => sessionStub(this.env, s).kick("not-authorized", reason).catch(() => undefined)));
     await this.ctx.storage.deleteAll();
     this.cached = null;
+    // XEP-0355 client mode: the managing entities stop acting for the deleted account.
+    await withdrawClientGrants(this.env, this.ctx.id.name ?? "", clientGrants);
+    // The host's directory of online accounts (XEP-0356 initial presences) forgets it too.
+    if (this.ctx.id.name) await privilegeHooks.deleted(this.env, this.ctx.id.name);
     return existed;
   }
 
@@ -89,8 +94,18 @@ export class AccountObject extends DurableObject<Env> {
     return { ok: true };
   }
 
+  // Below, a missing account (never created, or deleted under a live session) is answered
+  // without building its tables: see Account.receive and src/account/no-account.ts.
+
   async unbind(resource: string, session: string): Promise<void> {
+    // A deleted account's sessions unbind while deleteAccount kicks them: their contacts
+    // still get unavailable. Without credentials and without resources there is nothing to do.
+    if (!this.credentialsNow() && !this.hasTable("resources")) return;
     await this.account().unbind(resource, session);
+  }
+
+  private hasTable(name: string): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
   }
 
   // ---- stanzas ------------------------------------------------------------------------
@@ -100,14 +115,17 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   async ownPresence(resource: string, stanza: string): Promise<string[]> {
+    if (!this.credentialsNow()) return [];
     return this.account().ownPresence(resource, stanza);
   }
 
   async outboundSubscription(stanza: string): Promise<string[]> {
+    if (!this.credentialsNow()) return [];
     return this.account().outboundSubscription(stanza);
   }
 
   async trackDirectedPresence(resource: string, jid: string, unavailable: boolean): Promise<void> {
+    if (!this.credentialsNow()) return;
     await this.account().trackDirectedPresence(resource, jid, unavailable);
   }
 
@@ -122,6 +140,7 @@ export class AccountObject extends DurableObject<Env> {
 
   /** The presences a privileged entity connecting now would have had from this account. */
   async privilegePresences(contacts: boolean): Promise<string[]> {
+    if (!this.credentialsNow()) return [];
     return privilegeHooks.currentPresences(this.account(), contacts);
   }
 

@@ -20,7 +20,6 @@ export class ComponentRouter extends DurableObject<Env> {
       sql,
       setAlarm: (at) => (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at)),
     }, (p) => this.ctx.waitUntil(p.catch((e) => console.error("router task failed", String(e)))));
-    void sql;
   }
 
   async attach(session: string): Promise<void> {
@@ -69,9 +68,5 @@ export class ComponentRouter extends DurableObject<Env> {
 
   async privilegeCounts(): Promise<Record<string, number>> {
     return privilegeCounts(this.ctx.storage.sql);
-  }
-
-  async connected(): Promise<boolean> {
-    return this.ctx.storage.kv.get<string>("session") !== undefined;
   }
 }

@@ -9,7 +9,7 @@ import { loadConfig, type GatewayConfig } from "../src/config";
 import type { Connection } from "../src/stream/connection";
 import type { ClientState } from "../src/stream/client-state";
 import type { ComponentState } from "../src/component/component-state";
-import { onClientFrame, onClientGone, onClientUndecodable } from "../src/stream/client-stream";
+import { onClientFrame, onClientGone, onClientTimeout, onClientUndecodable } from "../src/stream/client-stream";
 import { onComponentFrame, onComponentGone } from "../src/component/component-stream";
 import { closeElement } from "../src/stream/framing";
 import { TokenBucket } from "../src/stream/rate-limit";
@@ -19,6 +19,9 @@ type StreamState = ClientState | ComponentState;
 interface Attachment { state: StreamState; remoteAddress: string }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** A connection that is not bound (client) or ready (component) this long after opening is closed. */
+export const UNAUTHENTICATED_TIMEOUT_MS = 60_000;
 
 export class SessionObject extends DurableObject<Env> {
   private buckets = new WeakMap<WebSocket, TokenBucket>();
@@ -38,6 +41,8 @@ export class SessionObject extends DurableObject<Env> {
     const state: StreamState = kind === "client" ? { kind: "client", phase: "connected" } : { kind: "component", phase: "connected" };
     const attachment: Attachment = { state, remoteAddress: request.headers.get("cf-connecting-ip") ?? "127.0.0.1" };
     server.serializeAttachment(attachment);
+    // The alarm survives hibernation; it ends the stream if it never authenticates.
+    await this.ctx.storage.setAlarm(Date.now() + UNAUTHENTICATED_TIMEOUT_MS);
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": "xmpp" } });
   }
 
@@ -85,7 +90,19 @@ export class SessionObject extends DurableObject<Env> {
     return conn;
   }
 
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+  /** Frames are handled one after another (RFC 6120 §10.1: in-order processing). The
+   *  runtime delivers the next message while a handler awaits an RPC, so without this
+   *  queue a quick reply could overtake a slower one and a handler could read state
+   *  the previous one has not saved yet. Empty whenever the object is idle. */
+  private inbox: Promise<void> = Promise.resolve();
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const run = this.inbox.then(() => this.onFrame(ws, message));
+    this.inbox = run.catch(() => undefined);
+    return run;
+  }
+
+  private async onFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = this.connection(ws);
     let frame: string;
     try {
@@ -121,6 +138,15 @@ export class SessionObject extends DurableObject<Env> {
     const conn = this.connection(ws);
     if (conn.state.kind === "client") await onClientGone(conn as Connection<ClientState>);
     else await onComponentGone(conn as Connection<ComponentState>);
+  }
+
+  /** UNAUTHENTICATED_TIMEOUT_MS after the upgrade: connection-timeout unless bound or ready. */
+  override async alarm(): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) {
+      const conn = this.connection(ws);
+      if (conn.state.kind === "client") await onClientTimeout(conn as Connection<ClientState>);
+      else if (conn.state.phase !== "ready" && conn.state.phase !== "closed") await conn.close("connection-timeout", "the handshake took too long");
+    }
   }
 
   private socket(): WebSocket | null {

@@ -67,7 +67,7 @@ export async function snapshotWorker(root, configFile, dir) {
 export async function startWrangler({ root, name, port, inspectorPort, configFile, vars = {}, readyPath = "/", stateDir = tmpdir(), timeoutMs = 90_000 }) {
   const state = mkdtempSync(join(stateDir, `bench-${name}-`));
   const logFile = join(state, "wrangler.log");
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", join(state, "state"), "--show-interactive-dev-session=false"];
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", join(state, "state"), "--show-interactive-dev-session=false", "--log-level", "warn"];
   if (configFile) args.push("-c", configFile);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const out = openSync(logFile, "a");

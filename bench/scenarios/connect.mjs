@@ -1,8 +1,11 @@
-// connect: C accounts log in (connect + SASL + restart + bind + initial presence, then
+// connect: accounts log in (connect + SASL + restart + bind + initial presence, then
 // one ping answered by the server, so the presence has been taken in) with a bounded
-// number of logins in flight. Figures: logins per second, login latency, server CPU per
-// login; then, with all C connections idle, workerd RSS per connection right after the
-// logins and after the objects had time to hibernate, and the server CPU while idle.
+// number of logins in flight, in cumulative steps: up to C = cs[0] connections, then
+// more up to cs[1], ... all kept open. Figures per step: logins per second, login
+// latency, server CPU per login; then, with every connection idle, workerd RSS per
+// connection (over the RSS before the first login) right after the step and after the
+// objects had time to hibernate, the marginal RSS of the step's new connections, and
+// the server CPU while idle.
 import { Client } from "../lib/xmpp.mjs";
 import { cpuWindow, percentiles, quiet, round, sleep } from "../lib/stats.mjs";
 import { sample } from "../lib/proc.mjs";
@@ -21,9 +24,7 @@ async function loginOnce(target, bare, mechanism) {
   return { c, ms: performance.now() - t0 };
 }
 
-async function run(target, bares, mechanism, { idleWaitMs, idleMeasureMs, idle = true }) {
-  await quiet(target.server, 10_000);
-  const before = sample(target.server.pgid).workerdRssKiB;
+async function loginStep(target, bares, mechanism) {
   const end = cpuWindow(target.server);
   const logins = await pool(bares, IN_FLIGHT, (bare) =>
     loginOnce(target, bare, mechanism).catch((e) => {
@@ -31,44 +32,62 @@ async function run(target, bares, mechanism, { idleWaitMs, idleMeasureMs, idle =
     }),
   );
   const w = end();
-  const clients = logins.map((l) => l.c);
-  const c = clients.length;
-  const result = {
-    c,
-    mechanism: clients[0]?.mechanism ?? null,
-    loginsPerSec: round(c / (w.wallMs / 1000), 0),
-    loginMs: percentiles(logins.map((l) => l.ms)),
-    cpuMsPerLogin: round(w.cpuMs / c, 2),
-    wranglerNodeCpuMsPerLogin: round(w.otherCpuMs / c, 2),
-    generatorCoresBusy: round(w.generatorCpuMs / w.wallMs, 2),
-    serverCoresBusy: round(w.cpuMs / w.wallMs, 2),
+  const n = logins.length;
+  return {
+    clients: logins.map((l) => l.c),
+    figures: {
+      logins: n,
+      mechanism: logins[0]?.c.mechanism ?? null,
+      loginsPerSec: round(n / (w.wallMs / 1000), 0),
+      loginMs: percentiles(logins.map((l) => l.ms)),
+      cpuMsPerLogin: round(w.cpuMs / n, 2),
+      wranglerNodeCpuMsPerLogin: round(w.otherCpuMs / n, 2),
+      generatorCoresBusy: round(w.generatorCpuMs / w.wallMs, 2),
+      serverCoresBusy: round(w.cpuMs / w.wallMs, 2),
+    },
   };
-  if (idle) {
-    await sleep(500);
-    const active = sample(target.server.pgid).workerdRssKiB;
-    await sleep(idleWaitMs); // long enough for idle objects to hibernate
-    const idleWindow = cpuWindow(target.server);
-    await sleep(idleMeasureMs);
-    const iw = idleWindow();
-    Object.assign(result, {
-      rssBeforeMiB: round(before / 1024, 1),
-      rssActiveMiB: round(active / 1024, 1),
-      rssIdleMiB: round(iw.rssKiB / 1024, 1),
-      kibPerConnActive: round((active - before) / c, 1),
-      kibPerConnIdle: round((iw.rssKiB - before) / c, 1),
-      idleCpuMsPerSec: round(iw.cpuMs / (iw.wallMs / 1000), 1),
-    });
-  }
-  await closeAll(clients);
-  await quiet(target.server, 20_000);
-  return result;
 }
 
 export async function connect(target, { accounts, cs, idleWaitMs, idleMeasureMs, plain = true }) {
+  await quiet(target.server, 10_000);
+  const base = sample(target.server.pgid).workerdRssKiB;
+  const open = [];
   const runs = [];
-  for (const c of cs) runs.push(await run(target, accounts.slice(0, c), target.mechanism, { idleWaitMs, idleMeasureMs }));
+  let prev = { c: 0, idleKiB: base };
+  try {
+    for (const c of cs) {
+      const step = await loginStep(target, accounts.slice(open.length, c), target.mechanism);
+      open.push(...step.clients);
+      await sleep(500);
+      const active = sample(target.server.pgid).workerdRssKiB;
+      await sleep(idleWaitMs); // long enough for idle objects to hibernate
+      const idleWindow = cpuWindow(target.server);
+      await sleep(idleMeasureMs);
+      const iw = idleWindow();
+      runs.push({
+        c,
+        ...step.figures,
+        rssBeforeMiB: round(base / 1024, 1),
+        rssActiveMiB: round(active / 1024, 1),
+        rssIdleMiB: round(iw.rssKiB / 1024, 1),
+        kibPerConnActive: round((active - base) / c, 1),
+        kibPerConnIdle: round((iw.rssKiB - base) / c, 1),
+        kibPerConnIdleMarginal: round((iw.rssKiB - prev.idleKiB) / (c - prev.c), 1),
+        idleCpuMsPerSec: idleMeasureMs ? round(iw.cpuMs / (iw.wallMs / 1000), 1) : null,
+      });
+      prev = { c, idleKiB: iw.rssKiB };
+    }
+  } finally {
+    await closeAll(open);
+    await quiet(target.server, 20_000);
+  }
   const out = { inFlight: IN_FLIGHT, runs };
   // The gateway also offers PLAIN: the server then derives the key itself (PBKDF2).
-  if (plain && target.name === "gateway") out.plain = await run(target, accounts.slice(0, cs[0]), "PLAIN", { idle: false });
+  if (plain && target.name === "gateway") {
+    const step = await loginStep(target, accounts.slice(0, cs[0]), "PLAIN");
+    await closeAll(step.clients);
+    await quiet(target.server, 20_000);
+    out.plain = { c: cs[0], ...step.figures };
+  }
   return out;
 }

@@ -18,10 +18,12 @@ export async function pairs(target, { accounts, warmupMs, durationMs, maxMessage
   const send = (from, to) => {
     from.send(`<message from='${from.full}' to='${to.full}' type='chat' id='m${seq++}'><body>${performance.now().toFixed(3)}</body></message>`);
   };
+  const lastSeen = new Map(); // pair index → time of its last delivery
   for (let i = 0; i + 1 < clients.length; i += 2) {
     const [a, b] = [clients[i], clients[i + 1]];
     const onFrame = (self, peer) => (frame) => {
       if (!frame.startsWith("<message")) return;
+      lastSeen.set(i, performance.now());
       if (attr(frame, "type") === "error") {
         errors++;
         return;
@@ -46,8 +48,12 @@ export async function pairs(target, { accounts, warmupMs, durationMs, maxMessage
   measuring = false;
   const w = end();
   stopped = true;
+  // A pair whose message got lost stops playing: count those silent for the last second.
+  const now = performance.now();
+  let stalled = 0;
+  for (let i = 0; i + 1 < clients.length; i += 2) if (now - (lastSeen.get(i) ?? 0) > 1000) stalled++;
   await sleep(300);
   await closeAll(clients);
   await quiet(target.server);
-  return { pairs: Math.floor(clients.length / 2), errors, window: { count: delivered, latencies, wallMs: w.wallMs, cpuMs: w.cpuMs, otherCpuMs: w.otherCpuMs, generatorCpuMs: w.generatorCpuMs } };
+  return { pairs: Math.floor(clients.length / 2), errors, stalled, window: { count: delivered, latencies, wallMs: w.wallMs, cpuMs: w.cpuMs, otherCpuMs: w.otherCpuMs, generatorCpuMs: w.generatorCpuMs } };
 }

@@ -11,6 +11,10 @@
 //                                ←  <handshake/>           ←  <handshake/>
 //   stanzas                      ↔                         ↔  one stanza per message
 //
+// Until the gateway's <open/> arrives the TCP socket is paused: what the component sends
+// meanwhile waits in the kernel (TCP flow control), and the bridge queues at most what
+// it had already read (one chunk), never an unbounded backlog.
+//
 // References: XEP-0114 §3, RFC 7395 §3 (framing), RFC 6120 §4.4 (closing a stream).
 import net from "node:net";
 import WebSocket from "ws";
@@ -77,7 +81,7 @@ class Relay {
     this.headerAttrs = {};
     this.headerSent = false; // our stream header went to the TCP component
     this.outcome = null; // logged once: ok, a stream error condition, or closed
-    this.queue = []; // TCP elements waiting for the gateway's <open/>
+    this.queue = []; // TCP elements waiting for the gateway's <open/> (bounded: the socket is paused)
     this.wsReady = false;
     this.wsError = null;
     this.done = false;
@@ -116,6 +120,7 @@ class Relay {
     this.headerAttrs = attrs;
     const ws = new WebSocket(this.gateway, "xmpp", { handshakeTimeout: GATEWAY_TIMEOUT_MS });
     this.ws = ws;
+    this.socket.pause(); // resumed on the gateway's <open/> (onWsMessage)
     ws.on("open", () => {
       if (ws.protocol !== "xmpp") return this.fail("remote-connection-failed", "the gateway did not accept the xmpp subprotocol", `no xmpp subprotocol from ${this.gateway}`);
       ws.send(wsOpen(check.to));
@@ -163,6 +168,8 @@ class Relay {
         this.wsReady = true;
         this.sendHeader(msg.from ?? this.jid, msg.id);
         for (const f of this.queue.splice(0)) this.sendWs(f);
+        // Read the component again, unless the flush itself filled the WebSocket buffer.
+        if (this.ws.bufferedAmount <= WS_BUFFER_HIGH) this.socket.resume();
         return;
       case "handshake":
         this.report("ok");

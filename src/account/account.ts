@@ -5,34 +5,36 @@ import type { Env } from "../env";
 import type { GatewayConfig, HostConfig } from "../config";
 import { RosterStore, type RosterItem } from "./roster-store";
 import { ResourcesStore, type BoundResource } from "./resources-store";
-import { OfflineStore } from "./offline-store";
+import { OfflineStore, type OfflineRefusal } from "./offline-store";
 import { handleRosterIq, rosterPush } from "./roster-iq";
-import { inbound, outbound, removeItem, NO_CONTACT, sendsPresenceTo, wantsPresenceFrom, type SubscriptionType } from "../roster/subscription";
-import { messageToBare, messageToFull, iqToFull, parseMessageType } from "../im/delivery-rules";
+import { inbound, isSubscriptionType, outbound, removeItem, NO_CONTACT, sendsPresenceTo, wantsPresenceFrom, type SubscriptionType } from "../roster/subscription";
+import {
+  messageToBare, messageToFull, iqToFull, parseMessageType, presenceToBare, presenceToFull, type IqType, type PresenceType,
+} from "../im/delivery-rules";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, iqResult, xml } from "../xml/stanza";
-import { parseFrame } from "../xml/frame-parser";
-import { bareOf, parseJid } from "../jid/jid";
+import { parseTrusted } from "../xml/frame-parser";
+import { bareOf, domainOf, parseJid } from "../jid/jid";
+import { noAccountReply } from "./no-account";
+import { MAX_PENDING_SUBSCRIPTIONS, trimSubscriptionRequest } from "./pending-subscription";
 import { routeStanza, sessionStub } from "../routing/route";
 import { accountDiscoInfo } from "./account-disco";
 import { withDelegatedDisco } from "../delegation/forward";
 import { clientModeForward, grantStore } from "../delegation/client-mode";
 import { privilegeHooks } from "../privilege/account-hooks";
 
-const SUBSCRIPTION_TYPES = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
-
-/** Parses a stanza another object handed over (it was produced by our own code). */
-export function parseInternal(s: string): Element {
-  const r = parseFrame(s, 64 * 1024 * 1024);
-  if (!r.ok) throw new Error(`internal stanza did not parse: ${r.text}`);
-  return r.element;
-}
+const OFFLINE_REFUSAL_TEXT: Record<OfflineRefusal, string> = {
+  "too-large": "the message is too large for offline storage",
+  "sender-full": "offline storage holds too much from you already",
+  full: "offline storage is full",
+};
 
 export class Account {
-  readonly roster: RosterStore;
-  readonly resources: ResourcesStore;
-  readonly offline: OfflineStore;
   readonly host: HostConfig;
+  // The stores create their tables on first use, which only happens for an existing
+  // account: stanzas to a missing one never reach them (see receive).
+  private stores: { roster?: RosterStore; resources?: ResourcesStore; offline?: OfflineStore } = {};
+  private draining: Promise<void> | null = null;
 
   constructor(
     readonly env: Env,
@@ -41,10 +43,19 @@ export class Account {
     readonly sql: SqlStorage,
     readonly waitUntil: (p: Promise<unknown>) => void,
   ) {
-    this.roster = new RosterStore(sql);
-    this.resources = new ResourcesStore(sql);
-    this.offline = new OfflineStore(sql);
-    this.host = config.hosts[bare.slice(bare.indexOf("@") + 1)]!;
+    this.host = config.hosts[domainOf(bare)]!;
+  }
+
+  get roster(): RosterStore {
+    return (this.stores.roster ??= new RosterStore(this.sql));
+  }
+
+  get resources(): ResourcesStore {
+    return (this.stores.resources ??= new ResourcesStore(this.sql));
+  }
+
+  get offline(): OfflineStore {
+    return (this.stores.offline ??= new OfflineStore(this.sql));
   }
 
   // ---- delivery to this account's own connections ------------------------------------
@@ -104,7 +115,7 @@ export class Account {
     if (old && old.session !== session) {
       // RFC 6120 §7.7.2.2: the newer session wins; the older one gets a conflict stream error.
       this.resources.remove(resource);
-      if (old.available) await this.broadcastUnavailable(old, null);
+      await this.resourceUnavailable(old, null);
       this.waitUntil(sessionStub(this.env, old.session).kick("conflict", "replaced by a new session").catch(() => undefined));
     }
     this.resources.put({ resource, session, priority: 0, available: false, presence: null, interested: false });
@@ -114,7 +125,20 @@ export class Account {
     const r = this.resources.get(resource);
     if (!r || r.session !== session) return;
     this.resources.remove(resource);
-    if (r.available) await this.broadcastUnavailable(r, null);
+    await this.resourceUnavailable(r, null);
+  }
+
+  /**
+   * A resource stops being available or goes away. Available: the full unavailable
+   * broadcast (RFC 6121 §4.5.2). Either way every JID it sent directed presence to gets
+   * unavailable (§4.6.3), even when the resource never sent initial presence.
+   */
+  private async resourceUnavailable(r: BoundResource, stanza: Element | null): Promise<void> {
+    if (r.available) return this.broadcastUnavailable(r, stanza);
+    const targets = this.resources.takeDirected(r.resource).filter((jid) => bareOf(jid) !== this.bare);
+    const pres = stanza ?? xml("presence", { xmlns: NS.client, type: "unavailable" });
+    const from = `${this.bare}/${r.resource}`;
+    await Promise.all(targets.map((jid) => this.send(xml("presence", { ...pres.attrs, from, to: jid }, ...pres.children))));
   }
 
   private async broadcastUnavailable(r: BoundResource, stanza: Element | null): Promise<void> {
@@ -151,10 +175,13 @@ export class Account {
   async ownPresence(resource: string, raw: string): Promise<string[]> {
     const r = this.resources.get(resource);
     if (!r) return [];
-    const pres = parseInternal(raw);
+    const pres = parseTrusted(raw);
     delete pres.attrs.to;
     if (pres.attrs.type === "unavailable") {
-      if (!r.available) return [];
+      if (!r.available) {
+        await this.resourceUnavailable(r, pres);
+        return [];
+      }
       this.resources.put({ ...r, available: false, presence: null });
       await this.broadcastUnavailable(r, pres);
       return [];
@@ -181,7 +208,7 @@ export class Account {
       const probe = xml("presence", { xmlns: NS.client, type: "probe", from: this.bare, to: contact, id: `probe-${r.resource}` });
       const answers = await routeStanza(this.env, this.config, probe);
       for (const a of answers) {
-        const el = parseInternal(a);
+        const el = parseTrusted(a);
         el.attrs.to = full;
         await this.toResource(r, el.toString());
       }
@@ -190,8 +217,21 @@ export class Account {
       if (item.pendingStanza) jobs.push(this.toResource(r, item.pendingStanza));
     }
     await Promise.all(jobs);
-    if (r.priority >= 0) {
-      for (const m of this.offline.take()) await this.toResource(r, m);
+    if (r.priority >= 0) await this.deliverOffline(r);
+  }
+
+  /**
+   * Offline messages to a resource that just came online, a page at a time; a message
+   * is deleted only once delivered. One drain at a time: a second resource coming
+   * online meanwhile leaves the store to the first (no message is delivered twice).
+   */
+  private async deliverOffline(r: BoundResource): Promise<void> {
+    if (this.draining) return;
+    this.draining = this.offline.drain((m) => this.toResource(r, m)).then(() => undefined);
+    try {
+      await this.draining;
+    } finally {
+      this.draining = null;
     }
   }
 
@@ -203,7 +243,7 @@ export class Account {
 
   /** Outbound subscription stanza (RFC 6121 §3) from one of the account's resources. */
   async outboundSubscription(raw: string): Promise<string[]> {
-    const pres = parseInternal(raw);
+    const pres = parseTrusted(raw);
     const type = pres.attrs.type as SubscriptionType;
     const contact = pres.attrs.to!;
     if (contact === this.bare) return [];
@@ -218,17 +258,22 @@ export class Account {
     if (decision.sendPresence === "available") {
       for (const r of this.available()) {
         if (!r.presence) continue;
-        const p = parseInternal(r.presence);
+        const p = parseTrusted(r.presence);
         p.attrs.from = `${this.bare}/${r.resource}`;
         p.attrs.to = contact;
         await this.send(p);
       }
     } else if (decision.sendPresence === "unavailable") {
-      for (const r of this.available()) {
-        await this.send(xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${r.resource}`, to: contact }));
-      }
+      await this.unavailableTo(contact);
     }
     return [];
+  }
+
+  /** Unavailable presence from each available resource to `contact`, which no longer gets our presence. */
+  private async unavailableTo(contact: string): Promise<void> {
+    for (const r of this.available()) {
+      await this.send(xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${r.resource}`, to: contact }));
+    }
   }
 
   /** Stores an item (or removes it when it is no longer in the roster) and pushes the change. */
@@ -250,20 +295,32 @@ export class Account {
 
   /** Any stanza to this account (bare or full JID) with a trusted `from`. Returns replies for the sender. */
   async receive(raw: string): Promise<string[]> {
-    const stanza = parseInternal(raw);
+    const stanza = parseTrusted(raw);
     const to = parseJid(stanza.attrs.to ?? this.bare) ?? parseJid(this.bare)!;
-    const exists = await this.exists();
-    if (stanza.name === "message") return this.receiveMessage(stanza, to.resource, exists);
-    if (stanza.name === "presence") return this.receivePresence(stanza, to.resource, exists);
-    return this.receiveIq(stanza, to.resource, exists);
+    if (!(await this.exists())) return this.receiveForMissing(stanza, to.resource);
+    if (stanza.name === "message") return this.receiveMessage(stanza, to.resource);
+    if (stanza.name === "presence") return this.receivePresence(stanza, to.resource);
+    return this.receiveIq(stanza, to.resource);
   }
 
   exists: () => Promise<boolean> = async () => true;
 
-  private async receiveMessage(msg: Element, resource: string, exists: boolean, retry = true): Promise<string[]> {
+  /**
+   * RFC 6121 §8.5.1, answered without touching (and so creating) the account's tables.
+   * XEP-0356 §4.4: a privileged IQ to a missing account is refused with forbidden.
+   */
+  private async receiveForMissing(stanza: Element, resource: string): Promise<string[]> {
+    if (stanza.name === "iq") {
+      const privileged = await privilegeHooks.privilegedIq(this, stanza, resource, false);
+      if (privileged) return privileged;
+    }
+    return noAccountReply(stanza, resource);
+  }
+
+  private async receiveMessage(msg: Element, resource: string, retry = true): Promise<string[]> {
     const type = parseMessageType(msg.attrs.type);
     const resources = this.resources.list();
-    const d = resource ? messageToFull(type, resource, exists, resources) : messageToBare(type, exists, resources);
+    const d = resource ? messageToFull(type, resource, true, resources) : messageToBare(type, true, resources);
     switch (d.kind) {
       case "resources": {
         const raw = msg.toString();
@@ -271,11 +328,12 @@ export class Account {
         if (delivered.includes(true) || !retry) return [];
         // Every chosen connection was dead (and is now forgotten): decide once more, which may store it offline.
         await this.pruneDead();
-        return this.receiveMessage(msg, resource, exists, false);
+        return this.receiveMessage(msg, resource, false);
       }
       case "offline": {
         msg.c("delay", { xmlns: NS.delay, from: this.host.domain, stamp: new Date().toISOString() }).t("Offline storage");
-        if (!this.offline.add(msg.toString())) return [errorReply(msg, "service-unavailable", "offline storage is full").toString()];
+        const refused = this.offline.add(msg.toString(), bareOf(msg.attrs.from ?? ""));
+        if (refused) return [errorReply(msg, "service-unavailable", OFFLINE_REFUSAL_TEXT[refused]).toString()];
         return [];
       }
       case "error":
@@ -285,49 +343,52 @@ export class Account {
     }
   }
 
-  private async receivePresence(pres: Element, resource: string, exists: boolean): Promise<string[]> {
-    if (!exists) return []; // RFC 6121 §8.5.1: presence to a non-existent account is silently dropped
+  private async receivePresence(pres: Element, resource: string): Promise<string[]> {
     const type = pres.attrs.type;
     const from = pres.attrs.from ?? "";
     const fromBare = bareOf(from);
+    const wire = (type ?? "available") as PresenceType;
+    const resources = this.resources.list();
+    const d = resource ? presenceToFull(wire, resource, true, resources) : presenceToBare(wire, true, resources);
+    if (d.kind !== "account") {
+      // Available, unavailable or error presence: to the resource, or every available one.
+      const targets = d.kind === "resources" ? d.resources.map((name) => this.resources.get(name)!) : [];
+      const raw = pres.toString();
+      await Promise.all([...targets.map((r) => this.toResource(r, raw)), privilegeHooks.contactPresence(this, pres)]);
+      return [];
+    }
     if (type === "probe") {
       // RFC 6121 §4.3.2: answer only contacts subscribed to our presence (or ourselves).
       if (fromBare !== this.bare && !sendsPresenceTo(this.roster.get(fromBare)?.state.subscription ?? "none")) return [];
       // Never answer with the presence of a connection that is gone.
       await this.pruneDead();
       return this.available().filter((r) => r.presence).map((r) => {
-        const p = parseInternal(r.presence!);
+        const p = parseTrusted(r.presence!);
         p.attrs.from = `${this.bare}/${r.resource}`;
         p.attrs.to = from;
         return p.toString();
       });
     }
-    if (SUBSCRIPTION_TYPES.has(type)) return this.inboundSubscription(pres, fromBare, type as SubscriptionType);
-    // Available, unavailable or error presence: to the resource, or every available one.
-    const targets = resource ? this.resources.list().filter((r) => r.resource === resource) : this.available();
-    const raw = pres.toString();
-    await Promise.all([...targets.map((r) => this.toResource(r, raw)), privilegeHooks.contactPresence(this, pres)]);
-    return [];
+    return isSubscriptionType(type) ? this.inboundSubscription(pres, fromBare, type) : [];
   }
 
   private async inboundSubscription(pres: Element, contact: string, type: SubscriptionType): Promise<string[]> {
     if (contact === this.bare) return [];
     const item = this.roster.get(contact);
     const decision = inbound(item?.state ?? NO_CONTACT, type);
+    // A new pending request beyond the cap is ignored (silently, as for a missing account),
+    // so that strangers cannot grow the account's storage without bound.
+    if (decision.next.pendingIn && !item?.state.pendingIn && this.roster.pendingCount() >= MAX_PENDING_SUBSCRIPTIONS) return [];
     pres.attrs.from = contact; // RFC 6121 §3.1.3: delivered from the bare JID
     pres.attrs.to = this.bare;
     const next: RosterItem = {
       jid: contact, name: item?.name ?? null, groups: item?.groups ?? [], state: decision.next,
-      pendingStanza: decision.next.pendingIn ? (type === "subscribe" ? pres.toString() : item?.pendingStanza ?? null) : null,
+      pendingStanza: decision.next.pendingIn ? (type === "subscribe" ? trimSubscriptionRequest(pres).toString() : item?.pendingStanza ?? null) : null,
     };
     if (decision.push) await this.saveAndPush(next);
     else if (item || decision.next.pendingIn) this.roster.put(next);
-    if (decision.sendPresence === "unavailable") {
-      // RFC 6121 §3.3.3: the contact no longer receives our presence; tell it we are gone.
-      for (const r of this.available()) {
-        await this.send(xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${r.resource}`, to: contact }));
-      }
-    }
+    // RFC 6121 §3.3.3: the contact no longer receives our presence; tell it we are gone.
+    if (decision.sendPresence === "unavailable") await this.unavailableTo(contact);
     if (decision.deliver) await this.toResources(this.available(), pres.toString());
     if (decision.autoReply === "subscribed") {
       return [xml("presence", { xmlns: NS.client, type: "subscribed", from: this.bare, to: contact }).toString()];
@@ -335,13 +396,13 @@ export class Account {
     return [];
   }
 
-  private async receiveIq(iq: Element, resource: string, exists: boolean): Promise<string[]> {
-    const type = iq.attrs.type;
+  private async receiveIq(iq: Element, resource: string): Promise<string[]> {
+    const type = iq.attrs.type as IqType;
     // XEP-0356 §4.4: a privileged IQ (to the bare JID; refused when sent to a full JID).
-    const privileged = await privilegeHooks.privilegedIq(this, iq, resource, exists);
+    const privileged = await privilegeHooks.privilegedIq(this, iq, resource, true);
     if (privileged) return privileged;
     if (resource) {
-      const d = iqToFull(type, resource, exists, this.resources.list());
+      const d = iqToFull(type, resource, true, this.resources.list());
       if (d.kind === "resource") {
         await this.toResource(this.resources.get(d.resource)!, iq.toString());
         return [];
@@ -351,7 +412,8 @@ export class Account {
     }
     // An answer to the bare JID: maybe to a privileged IQ sent as this user (XEP-0356 §4.4).
     if (type === "result" || type === "error") return privilegeHooks.iqAnswer(this, iq);
-    if (!exists) return [errorReply(iq, "service-unavailable").toString()];
+    // Not a request either (an unknown type): dropped, as for a missing account (no-account.ts).
+    if (type !== "get" && type !== "set") return [];
     // XEP-0355 client mode: namespaces this user delegated go to its managing entity.
     const clientDelegated = await clientModeForward(this.env, this.host, this.bare, grantStore(this.sql), iq);
     if (clientDelegated) return clientDelegated;
@@ -359,7 +421,12 @@ export class Account {
     const fromOwner = bareOf(from) === this.bare;
     const payload = iq.getChildElements();
     const query = payload.length === 1 ? payload[0]! : null;
-    if (!query) return [errorReply(iq, "bad-request", "an IQ request carries exactly one payload", this.bare).toString()];
+    if (!query) {
+      // Anyone but the owner gets the very answer a missing account gives (no-account.ts),
+      // so a malformed IQ does not tell whether the account exists.
+      if (!fromOwner) return [errorReply(iq, "service-unavailable", undefined, this.bare).toString()];
+      return [errorReply(iq, "bad-request", "an IQ request carries exactly one payload", this.bare).toString()];
+    }
     if (query.name === "query" && query.attrs.xmlns === NS.roster) {
       if (fromOwner) return [await handleRosterIq(this, iq, query, parseJid(from)?.resource ?? "")];
       const privileged = await privilegeHooks.rosterIq(this, iq, query);
@@ -386,11 +453,7 @@ export class Account {
   async removeContact(item: RosterItem): Promise<void> {
     const r = removeItem(item.state);
     await this.saveAndPush(item, true);
-    if (r.sendUnavailable) {
-      for (const res of this.available()) {
-        await this.send(xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${res.resource}`, to: item.jid }));
-      }
-    }
+    if (r.sendUnavailable) await this.unavailableTo(item.jid);
     if (r.sendUnsubscribe) await this.send(xml("presence", { xmlns: NS.client, type: "unsubscribe", from: this.bare, to: item.jid }));
     if (r.sendUnsubscribed) await this.send(xml("presence", { xmlns: NS.client, type: "unsubscribed", from: this.bare, to: item.jid }));
   }

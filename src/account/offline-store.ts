@@ -1,27 +1,89 @@
 // Messages kept while no resource can take them (RFC 6121 §8.5.2.1.1, XEP-0160),
 // delivered on the next initial presence with a XEP-0203 delay stamp.
+//
+// The store is bounded in bytes, not only in count, so that draining it can never
+// exhaust the object's memory: one message, one sender and the whole account each
+// have a budget. It is read back in small pages (take the oldest page, deliver it,
+// delete what was delivered), so a login never loads the whole store at once.
+//
+// References: RFC 6121 §8.5.2.1.1 (offline storage is optional, service-unavailable
+// when it is not possible), XEP-0160 §3 (storage, delivery on initial presence).
+import { utf8Length } from "../xml/frame-parser";
+
 export const MAX_OFFLINE_MESSAGES = 1000;
+/** Bytes of one stored message (with its delay stamp); a larger one is refused. */
+export const MAX_OFFLINE_MESSAGE_BYTES = 64 * 1024;
+/** Bytes stored for one account in all. */
+export const MAX_OFFLINE_BYTES = 5 * 1024 * 1024;
+/** Bytes stored from one sender (bare JID), so that one sender cannot fill the store alone. */
+export const MAX_OFFLINE_SENDER_BYTES = 1024 * 1024;
+/** Messages read and delivered per page. */
+export const OFFLINE_PAGE = 20;
+
+export type OfflineRefusal = "too-large" | "sender-full" | "full";
+
+export interface StoredMessage {
+  id: number;
+  stanza: string;
+}
 
 export class OfflineStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS offline (id INTEGER PRIMARY KEY AUTOINCREMENT, stanza TEXT NOT NULL)`);
+    // Rows of an older schema carry no size or sender; they are counted with length() and ''.
+    const columns = sql.exec<{ name: string }>("PRAGMA table_info(offline)").toArray().map((c) => c.name);
+    if (!columns.includes("bytes")) sql.exec("ALTER TABLE offline ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0");
+    if (!columns.includes("sender")) sql.exec("ALTER TABLE offline ADD COLUMN sender TEXT NOT NULL DEFAULT ''");
   }
 
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM offline").one().n;
   }
 
-  /** Stores a message; false when the store is full. */
-  add(stanza: string): boolean {
-    if (this.count() >= MAX_OFFLINE_MESSAGES) return false;
-    this.sql.exec("INSERT INTO offline (stanza) VALUES (?)", stanza);
-    return true;
+  /** Bytes stored, in all or from one sender. */
+  bytes(sender?: string): number {
+    const q = "SELECT COALESCE(SUM(CASE WHEN bytes > 0 THEN bytes ELSE length(CAST(stanza AS BLOB)) END), 0) AS n FROM offline";
+    const row = sender === undefined ? this.sql.exec<{ n: number }>(q).one() : this.sql.exec<{ n: number }>(`${q} WHERE sender = ?`, sender).one();
+    return row.n;
   }
 
-  /** Removes and returns every stored message, oldest first. */
-  take(): string[] {
-    return this.sql.exec<{ id: number; stanza: string }>("DELETE FROM offline RETURNING id, stanza").toArray()
-      .sort((a, b) => a.id - b.id)
-      .map((r) => r.stanza);
+  /** Stores a message from `sender` (a bare JID); null when stored, else why it was refused. */
+  add(stanza: string, sender: string): OfflineRefusal | null {
+    const size = utf8Length(stanza);
+    if (size > MAX_OFFLINE_MESSAGE_BYTES) return "too-large";
+    if (this.count() >= MAX_OFFLINE_MESSAGES || this.bytes() + size > MAX_OFFLINE_BYTES) return "full";
+    if (this.bytes(sender) + size > MAX_OFFLINE_SENDER_BYTES) return "sender-full";
+    this.sql.exec("INSERT INTO offline (stanza, bytes, sender) VALUES (?, ?, ?)", stanza, size, sender);
+    return null;
+  }
+
+  /** The oldest stored messages (at most `limit`), left in the store. */
+  page(limit = OFFLINE_PAGE): StoredMessage[] {
+    return this.sql.exec<{ id: number; stanza: string }>("SELECT id, stanza FROM offline ORDER BY id LIMIT ?", limit)
+      .toArray().map((r) => ({ id: r.id, stanza: r.stanza }));
+  }
+
+  /** Forgets every message up to and including `id` (they were delivered). */
+  deleteThrough(id: number): void {
+    this.sql.exec("DELETE FROM offline WHERE id <= ?", id);
+  }
+
+  /**
+   * Delivers the store oldest first, a page at a time, deleting what `deliver` accepted.
+   * Stops at the first refused message, which stays stored with everything after it.
+   * Returns the number delivered.
+   */
+  async drain(deliver: (stanza: string) => Promise<boolean>): Promise<number> {
+    let delivered = 0;
+    for (;;) {
+      const page = this.page();
+      if (page.length === 0) return delivered;
+      for (const m of page) {
+        if (!(await deliver(m.stanza))) return delivered;
+        // Deleted one by one: a message is never delivered twice, even if a later one fails.
+        this.deleteThrough(m.id);
+        delivered++;
+      }
+    }
   }
 }

@@ -9,6 +9,9 @@ export interface BoundResource extends ResourceView {
   interested: boolean;
 }
 
+/** Directed presence targets remembered per resource; beyond it they are not tracked. */
+export const MAX_DIRECTED = 1000;
+
 type Row = { resource: string; session: string; priority: number; available: number; presence: string | null; interested: number };
 
 export class ResourcesStore {
@@ -55,8 +58,12 @@ export class ResourcesStore {
     this.sql.exec("DELETE FROM resources WHERE resource = ?", resource);
   }
 
-  addDirected(resource: string, jid: string): void {
+  /** Remembers a directed presence target (RFC 6121 §4.6.3); false when the resource has MAX_DIRECTED already. */
+  addDirected(resource: string, jid: string): boolean {
+    const n = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM directed WHERE resource = ?", resource).one().n;
+    if (n >= MAX_DIRECTED) return false;
     this.sql.exec("INSERT OR IGNORE INTO directed (resource, jid) VALUES (?, ?)", resource, jid);
+    return true;
   }
 
   removeDirected(resource: string, jid: string): void {

@@ -62,6 +62,10 @@ export class RosterStore {
       .toArray().filter((r) => pred(r.subscription as Subscription)).map((r) => r.jid);
   }
 
+  pendingCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM roster WHERE pending_in = 1").one().n;
+  }
+
   pendingRequests(): RosterItem[] {
     return this.sql.exec<Row>("SELECT * FROM roster WHERE pending_in = 1").toArray().map(RosterStore.toItem);
   }

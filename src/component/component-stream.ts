@@ -2,6 +2,12 @@
 // "Component sockets"): <open to=JID/> → our <open id=…/> → <handshake/> → stanzas.
 // After the handshake every stanza goes to the component's router object, which
 // applies the privilege and delegation rules and routes it.
+//
+// A failed handshake counts against the client's address in the same THROTTLE counter
+// as failed logins (ip:ADDRESS, 15-minute window): from limits.auth_failures_before_delay
+// failures on, the answer waits 1 s, 2 s, 4 s, then 5 s each, so guessing a secret is slow.
+//
+// References: XEP-0114 §3 (handshake), RFC 6120 §4.9.3.12 (not-authorized).
 import type { Connection } from "../stream/connection";
 import type { ComponentState } from "./component-state";
 import { checkOpen, openElement, randomStreamId } from "../stream/framing";
@@ -14,6 +20,21 @@ import { verifyHandshake } from "./handshake";
 import { checkComponentStanza } from "./stanza-check";
 
 type Conn = Connection<ComponentState>;
+
+/** The longest a failed handshake's answer is held back. */
+export const MAX_HANDSHAKE_DELAY_MS = 5_000;
+
+/** Delay before answering a failed handshake, given the address's recent failures. */
+export function handshakeDelayMs(failures: number, threshold: number): number {
+  if (failures < threshold) return 0;
+  return Math.min(MAX_HANDSHAKE_DELAY_MS, 1000 * 2 ** Math.min(5, failures - threshold));
+}
+
+async function throttleFailure(conn: Conn): Promise<void> {
+  const failures = await conn.env.THROTTLE.getByName(`ip:${conn.remoteAddress}`).hit();
+  const delay = handshakeDelayMs(failures, conn.config.limits.authFailuresBeforeDelay);
+  if (delay) await new Promise((r) => setTimeout(r, delay));
+}
 
 export async function onComponentFrame(conn: Conn, frame: string): Promise<void> {
   const state = conn.state;
@@ -46,6 +67,7 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
       // Logged for the operator; neither the secret nor the offered digest is.
       const reason = secret ? "wrong handshake" : "no secret for this component in COMPONENT_SECRETS";
       console.log(JSON.stringify({ event: "component-handshake", component: state.jid, outcome: "not-authorized", reason }));
+      await throttleFailure(conn);
       return conn.close("not-authorized", "handshake failed");
     }
     conn.state = { kind: "component", phase: "ready", jid: state.jid, streamId: state.streamId };

@@ -4,15 +4,14 @@
 import type { Env } from "../env";
 import type { GatewayConfig } from "../config";
 import { NS } from "../xml/namespaces";
-import { type Element, errorReply, isResponse } from "../xml/stanza";
+import { type Element, errorReply, isResponse, withNamespace } from "../xml/stanza";
 import { parseJid } from "../jid/jid";
 import { classify } from "../routing/destination";
 import { routeStanza, sessionStub } from "../routing/route";
-import { handleHostIq } from "../server/host-iq";
-import { parseInternal } from "../account/account";
+import { dispatchIqRequest } from "../routing/dispatch-iq";
+import { parseTrusted } from "../xml/frame-parser";
 import { componentHooks } from "./hooks";
 import { deliverPresenceToComponent } from "../privilege/presence";
-import { delegateIfConfigured } from "../delegation/forward";
 import "./features";
 
 export interface RouterStorage {
@@ -37,8 +36,7 @@ export class Router {
   async toComponent(stanza: Element | string): Promise<boolean> {
     const session = this.store.currentSession();
     if (!session) return false;
-    const el = typeof stanza === "string" ? parseInternal(stanza) : stanza;
-    el.attrs.xmlns = NS.component;
+    const el = withNamespace(typeof stanza === "string" ? parseTrusted(stanza) : stanza, NS.component);
     let ok = false;
     try {
       ok = await sessionStub(this.env, session).deliver(el.toString());
@@ -67,19 +65,20 @@ export class Router {
 
   /** A stanza addressed to the component (or a JID at it). Returns bounces for the sender. */
   async receive(raw: string): Promise<string[]> {
-    const stanza = parseInternal(raw);
-    // XEP-0356 §7 rule 2: a presence the component already has from that full JID is not sent again.
+    const stanza = parseTrusted(raw);
+    // XEP-0356 §7 rule 2: a privileged presence copy (addressed to the component's domain) it
+    // already has from that full JID is not sent again; presences to JIDs at it always pass.
     if (stanza.name === "presence" && !deliverPresenceToComponent(this, stanza)) return [];
     if (await this.toComponent(stanza)) return [];
     // XEP-0114 has no offline storage: requests fail, presences vanish.
-    stanza.attrs.xmlns = NS.client;
+    withNamespace(stanza, NS.client);
     if (stanza.name === "presence" || isResponse(stanza)) return [];
     return [errorReply(stanza, "service-unavailable", `${this.jid} is not connected`).toString()];
   }
 
   /** A stanza the component sent (its `from` already checked). Returns replies for the component. */
   async fromComponent(raw: string): Promise<string[]> {
-    const stanza = parseInternal(raw);
+    const stanza = parseTrusted(raw);
     const handled = await componentHooks.fromComponent(this, stanza);
     if (handled) return handled.map((s) => retag(s));
     const to = stanza.attrs.to ? parseJid(stanza.attrs.to) : null;
@@ -88,16 +87,10 @@ export class Router {
       return [retag(errorReply(stanza, "jid-malformed", "a stanza from a component needs a 'to'", this.jid).toString())];
     }
     const dest = classify(this.config, to);
-    if (stanza.name === "iq" && (dest.kind === "host" || (dest.kind === "account" && !dest.resource))) {
-      // XEP-0355: a component's IQ to a host or a bare JID may be delegated (never to itself).
-      const forwarded = await delegateIfConfigured(this.env, this.config, this.config.hosts[dest.host]!, stanza, dest.kind === "host" ? "host" : "bare", dest.kind === "account" ? dest.bare : null);
-      if (forwarded) return forwarded.map((s) => retag(s));
-    }
-    if (dest.kind === "host") {
-      if (stanza.name !== "iq") return [];
-      const reply = await handleHostIq(this.config, this.config.hosts[dest.host]!, stanza, this.env);
-      return reply ? [retag(reply.toString())] : [];
-    }
+    // IQs take the common path (XEP-0355 delegation, never back to this component; the
+    // server's handlers for a host); messages and presences to a host end here.
+    if (stanza.name === "iq") return (await dispatchIqRequest(this.env, this.config, stanza, dest)).map((s) => retag(s));
+    if (dest.kind === "host") return [];
     const bounces = await routeStanza(this.env, this.config, stanza, dest);
     return bounces.map((s) => retag(s));
   }
@@ -105,7 +98,5 @@ export class Router {
 
 /** Stanzas going down a component socket carry the component namespace. */
 function retag(s: string): string {
-  const el = parseInternal(s);
-  el.attrs.xmlns = NS.component;
-  return el.toString();
+  return withNamespace(parseTrusted(s), NS.component).toString();
 }

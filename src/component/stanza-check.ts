@@ -15,8 +15,8 @@
 // References: XEP-0114 §3, RFC 6120 §8.1.2.1 (from), §8.3.3.5 (forbidden),
 // §8.3.3.8 (jid-malformed), §4.9.3.10 (invalid-namespace), §4.9.3.24 (unsupported-stanza-type).
 import { NS } from "../xml/namespaces";
-import { type Element, type StreamErrorCondition, errorReply, isResponse } from "../xml/stanza";
-import { parseJid } from "../jid/jid";
+import { type Element, type StreamErrorCondition, errorReply, isResponse, withNamespace } from "../xml/stanza";
+import { domainOf, parseJid } from "../jid/jid";
 
 export type ComponentStanzaCheck =
   | { ok: true; stanza: Element }
@@ -27,10 +27,7 @@ const STANZAS = new Set(["message", "presence", "iq"]);
 
 /** XEP-0114 §3 / CONTRACT.md: a component's `from` must be its domain or a JID at it. */
 export function fromAllowed(component: string, from: string): boolean {
-  const slash = from.indexOf("/");
-  const bare = slash === -1 ? from : from.slice(0, slash);
-  const domain = bare.slice(bare.indexOf("@") + 1);
-  return domain === component;
+  return domainOf(from) === component;
 }
 
 /**
@@ -45,9 +42,7 @@ export function checkComponentStanza(component: string, el: Element): ComponentS
 
   const refuse = (condition: "forbidden" | "jid-malformed", text: string): ComponentStanzaCheck => {
     if (isResponse(el)) return { ok: false, reply: null }; // never answer an error or a result
-    const reply = errorReply(el, condition, text, component);
-    reply.attrs.xmlns = NS.component;
-    return { ok: false, reply };
+    return { ok: false, reply: withNamespace(errorReply(el, condition, text, component), NS.component) };
   };
 
   const rawFrom = el.attrs.from;
@@ -60,7 +55,7 @@ export function checkComponentStanza(component: string, el: Element): ComponentS
     if (!parsed) return refuse("jid-malformed", "invalid 'to' address");
     to = parsed.full;
   }
-  el.attrs.xmlns = NS.client; // inside the gateway every stanza is in jabber:client
+  withNamespace(el, NS.client); // inside the gateway every stanza is in jabber:client
   el.attrs.from = from.full;
   if (to !== undefined) el.attrs.to = to;
   return { ok: true, stanza: el };

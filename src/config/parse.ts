@@ -10,7 +10,8 @@
 //   RFC 1035 §2.3.1 / RFC 1123 §2.1 (letters-digits-hyphens labels, 63/253 octets)
 //   XEP-0356 §Server roster (push default and "MUST NOT push for none/set"),
 //            §Roster presence ("roster" presence needs roster get/both, else not granted)
-//   XEP-0355 §Business rules 5 (urn:xmpp:delegation:2 MUST NOT be delegated)
+//   XEP-0355 §Business rules 5 (urn:xmpp:delegation:2 MUST NOT be delegated),
+//            §Security 2 (client_delegation: the namespaces users may delegate)
 
 import {
   ConfigError,
@@ -26,6 +27,7 @@ import {
   type PrivilegeGrant,
   type RosterAccess,
 } from "./types";
+import { clientNamespaceProblem } from "./client-delegation";
 
 const ROSTER_ACCESS: readonly RosterAccess[] = ["none", "get", "set", "both"];
 const MESSAGE_ACCESS: readonly MessageAccess[] = ["none", "outgoing"];
@@ -214,7 +216,7 @@ interface Context {
 }
 
 const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms"] as const;
-const HOST_KEYS = ["registration", "privileged_entities", "delegations"] as const;
+const HOST_KEYS = ["registration", "privileged_entities", "delegations", "client_delegation"] as const;
 const GRANT_KEYS = ["roster", "push", "message", "presence", "iq"] as const;
 const DELEGATION_KEYS = ["jid", "filtering"] as const;
 const LIMIT_KEYS = ["max_stanza_size", "rate_per_second", "burst", "auth_failures_before_delay"];
@@ -336,6 +338,24 @@ function parseDelegation(namespace: string, raw: unknown, path: string, ctx: Con
   return { namespace, jid: jid.value, filtering };
 }
 
+/** hosts.H.client_delegation: the XEP-0355 client-mode allowlist (default: none, mode off). */
+function parseClientDelegation(value: unknown, path: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new ConfigError(path, `must be an array of namespaces (got ${show(value)})`);
+  }
+  const out: string[] = [];
+  value.forEach((ns: unknown, i: number) => {
+    const nsPath = `${path}[${i}]`;
+    if (typeof ns !== "string") throw new ConfigError(nsPath, `must be a string (got ${show(ns)})`);
+    const problem = clientNamespaceProblem(ns);
+    if (problem) throw new ConfigError(nsPath, problem.reason);
+    if (out.includes(ns)) throw new ConfigError(nsPath, `duplicate namespace ${JSON.stringify(ns)}`);
+    out.push(ns);
+  });
+  return out;
+}
+
 function parseHost(domain: string, raw: unknown, path: string, ctx: Context): HostConfig {
   const t = table(raw, path);
   onlyKeys(t, path, HOST_KEYS);
@@ -374,7 +394,8 @@ function parseHost(domain: string, raw: unknown, path: string, ctx: Context): Ho
       delegations[ns] = parseDelegation(ns, dTable[ns], entry(dPath, ns), ctx);
     }
   }
-  return { domain, registration, privileged, delegations };
+  const clientDelegation = parseClientDelegation(t.client_delegation, field(path, "client_delegation"));
+  return { domain, registration, privileged, delegations, clientDelegation };
 }
 
 function parseLimits(value: unknown, path: string): Limits {

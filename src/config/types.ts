@@ -4,7 +4,8 @@
 // References:
 //   CONTRACT.md "Configuration" (the XMPP_CONFIG / COMPONENT_SECRETS / ADMIN_TOKEN inputs)
 //   XEP-0356 v0.4.1 §Server roster / §Message / §IQ / §Managed entity presence (permission values)
-//   XEP-0355 v0.5 §Server configuration (namespace + filtering attributes + managing JID)
+//   XEP-0355 v0.5 §Server configuration (namespace + filtering attributes + managing JID),
+//            §Security 2 (client mode: the server MAY filter the namespaces)
 
 /** XEP-0356 §Roster access: which roster IQ types the entity may send on behalf of users. */
 export type RosterAccess = "none" | "get" | "set" | "both";
@@ -47,6 +48,11 @@ export interface HostConfig {
   privileged: Record<string, PrivilegeGrant>;
   /** Keyed by Delegation.namespace. */
   delegations: Record<string, Delegation>;
+  /**
+   * XEP-0355 client mode: the namespaces this host's users may delegate to a component
+   * (exact strings, in configuration order). Empty = client mode off for the host.
+   */
+  clientDelegation: string[];
 }
 
 export interface Limits {

@@ -18,10 +18,16 @@
 //      namespace, and IQs to the user's bare JID (or without `to`) on a granted namespace,
 //      from anyone but the manager; nothing else.
 //
+// Client mode is opt-in per host: only the namespaces in hosts.H.client_delegation can be
+// requested or forwarded (an operator removing one stops its grants from being used).
+// Pending requests expire after REQUEST_TTL_MS and at most MAX_PENDING_REQUESTS are kept
+// per user. Deleting an account withdraws its grants from the managers (withdrawClientGrants).
+//
 // References: XEP-0355 v0.5 §Client delegation, §Client mode forwarding, §Configuration,
-// §Business rules 1-4, §Security 2; XEP-0004 (forms); XEP-0050 (ad-hoc commands).
+// §Business rules 1-4, §Security 2 (the server MAY filter namespaces), §Security 4;
+// XEP-0004 (forms); XEP-0050 (ad-hoc commands).
 import type { Env } from "../env";
-import type { GatewayConfig, HostConfig } from "../config";
+import { CLIENT_MODE_KEPT, clientNamespaceProblem, hostOf, loadConfig, type GatewayConfig, type HostConfig } from "../config";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, iqPayload, iqResult, newId, xml } from "../xml/stanza";
 import { accountStub, componentStub, routeStanza } from "../routing/route";
@@ -31,9 +37,17 @@ import { DELEGATION_NS, advertisement, namespaceOf, parseCopy } from "./rules";
 export const CONFIGURE_NODE = `${DELEGATION_NS}#configure`;
 
 /** §Security 2: namespaces the server itself must keep; never delegated in client mode. */
-export const CLIENT_MODE_FILTERED: readonly string[] = [
-  DELEGATION_NS, NS.roster, NS.register, NS.bind, NS.session, NS.privilege, NS.commands,
-];
+export const CLIENT_MODE_FILTERED: readonly string[] = CLIENT_MODE_KEPT;
+
+/** Whether `host` lets its users delegate `ns` in client mode (hosts.H.client_delegation). */
+export function clientModeAllows(host: HostConfig, ns: string): boolean {
+  return host.clientDelegation.includes(ns) && !CLIENT_MODE_FILTERED.includes(ns);
+}
+
+/** A pending request is forgotten this long after it was made (checked lazily, on use). */
+export const REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
+/** Pending (manager, namespace) requests kept per user; a request that would exceed it is dropped. */
+export const MAX_PENDING_REQUESTS = 20;
 
 const HUMAN_NAMES: Record<string, string> = {
   "http://jabber.org/protocol/pubsub": "Publish-Subscribe / personal events (PEP)",
@@ -64,9 +78,19 @@ export interface PendingAsk extends Grant {
 }
 
 export class ClientGrantStore {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly now: () => number = Date.now,
+  ) {
     sql.exec("CREATE TABLE IF NOT EXISTS dlg_client_grant (manager TEXT NOT NULL, namespace TEXT NOT NULL, PRIMARY KEY (manager, namespace))");
-    sql.exec("CREATE TABLE IF NOT EXISTS dlg_client_request (challenge TEXT NOT NULL, manager TEXT NOT NULL, namespace TEXT NOT NULL, PRIMARY KEY (manager, namespace))");
+    // The first version kept requests without an expiry, in dlg_client_request.
+    sql.exec("DROP TABLE IF EXISTS dlg_client_request");
+    sql.exec("CREATE TABLE IF NOT EXISTS dlg_client_ask (challenge TEXT NOT NULL, manager TEXT NOT NULL, namespace TEXT NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (manager, namespace))");
+  }
+
+  /** Lazy expiry: every read of the requests first forgets those past their time. */
+  private expire(): void {
+    this.sql.exec("DELETE FROM dlg_client_ask WHERE expires <= ?", this.now());
   }
 
   grants(): Grant[] {
@@ -74,7 +98,8 @@ export class ClientGrantStore {
   }
 
   requests(): PendingAsk[] {
-    return this.sql.exec<{ challenge: string; manager: string; namespace: string }>("SELECT challenge, manager, namespace FROM dlg_client_request ORDER BY manager, namespace").toArray();
+    this.expire();
+    return this.sql.exec<{ challenge: string; manager: string; namespace: string }>("SELECT challenge, manager, namespace FROM dlg_client_ask ORDER BY manager, namespace").toArray();
   }
 
   managerFor(namespace: string): string | null {
@@ -82,10 +107,21 @@ export class ClientGrantStore {
     return rows.length ? rows[0]!.manager : null;
   }
 
-  ask(challenge: string, manager: string, namespaces: string[]): void {
+  /**
+   * Stores a request (a repeated (manager, namespace) gets the new challenge and a new
+   * expiry). False, and nothing stored, when the user would have more than
+   * MAX_PENDING_REQUESTS pending.
+   */
+  ask(challenge: string, manager: string, namespaces: string[]): boolean {
+    this.expire();
+    const pending = this.sql.exec<{ manager: string; namespace: string }>("SELECT manager, namespace FROM dlg_client_ask").toArray();
+    const added = namespaces.filter((ns) => !pending.some((p) => p.manager === manager && p.namespace === ns));
+    if (pending.length + added.length > MAX_PENDING_REQUESTS) return false;
+    const expires = this.now() + REQUEST_TTL_MS;
     for (const ns of namespaces) {
-      this.sql.exec("INSERT OR REPLACE INTO dlg_client_request (challenge, manager, namespace) VALUES (?, ?, ?)", challenge, manager, ns);
+      this.sql.exec("INSERT OR REPLACE INTO dlg_client_ask (challenge, manager, namespace, expires) VALUES (?, ?, ?, ?)", challenge, manager, ns, expires);
     }
+    return true;
   }
 
   /**
@@ -94,10 +130,11 @@ export class ClientGrantStore {
    */
   apply(answers: { manager: string; namespace: string; yes: boolean }[]): string[] {
     const changed = new Set<string>();
+    this.expire();
     for (const a of answers) {
-      const requested = this.sql.exec("SELECT 1 FROM dlg_client_request WHERE manager = ? AND namespace = ?", a.manager, a.namespace).toArray().length > 0;
+      const requested = this.sql.exec("SELECT 1 FROM dlg_client_ask WHERE manager = ? AND namespace = ?", a.manager, a.namespace).toArray().length > 0;
       const granted = this.sql.exec("SELECT 1 FROM dlg_client_grant WHERE manager = ? AND namespace = ?", a.manager, a.namespace).toArray().length > 0;
-      this.sql.exec("DELETE FROM dlg_client_request WHERE manager = ? AND namespace = ?", a.manager, a.namespace);
+      this.sql.exec("DELETE FROM dlg_client_ask WHERE manager = ? AND namespace = ?", a.manager, a.namespace);
       if (a.yes && requested && !granted) {
         this.sql.exec("INSERT INTO dlg_client_grant (manager, namespace) VALUES (?, ?)", a.manager, a.namespace);
         changed.add(a.manager);
@@ -120,6 +157,16 @@ export function grantStore(sql: SqlStorage): ClientGrantStore {
   return s;
 }
 
+/**
+ * Account deletion, before the storage is wiped: the user's grants, for
+ * withdrawClientGrants. The cached store is dropped, since its tables go with the storage.
+ */
+export function takeClientGrants(sql: SqlStorage): Grant[] {
+  const grants = grantStore(sql).grants();
+  stores.delete(sql);
+  return grants;
+}
+
 /** The RPC surface of the account for client mode (AccountObject.clientDelegation). */
 export type ClientCommand =
   | { op: "ask"; challenge: string; manager: string; namespaces: string[] }
@@ -134,14 +181,16 @@ export interface ClientAnswer {
   /** Managers whose grants changed, each with its namespaces now granted. */
   changed: { manager: string; namespaces: string[] }[];
   manager: string | null;
+  /** For "ask": false when the request was dropped (too many pending). */
+  accepted: boolean;
 }
 
 export function runClientCommand(store: ClientGrantStore, cmd: ClientCommand): ClientAnswer {
-  const out: ClientAnswer = { grants: [], requests: [], changed: [], manager: null };
+  const out: ClientAnswer = { grants: [], requests: [], changed: [], manager: null, accepted: true };
   let changed: string[] = [];
   switch (cmd.op) {
     case "ask":
-      store.ask(cmd.challenge, cmd.manager, cmd.namespaces);
+      out.accepted = store.ask(cmd.challenge, cmd.manager, cmd.namespaces);
       break;
     case "lookup":
       out.manager = store.managerFor(cmd.namespace);
@@ -243,6 +292,25 @@ async function notifyManager(env: Env, config: GatewayConfig, host: HostConfig, 
   await routeStanza(env, config, adv);
 }
 
+/**
+ * Account deletion (after the storage is wiped): each manager the user granted something
+ * is told it now manages nothing for them (an empty <delegation to='user'/>) and its
+ * router forgets the grants, so they are not re-advertised on reconnection.
+ */
+export async function withdrawClientGrants(env: Env, user: string, grants: Grant[]): Promise<void> {
+  if (!grants.length) return;
+  const loaded = loadConfig(env);
+  const host = loaded.ok ? hostOf(loaded.config, domainOf(user)) : undefined;
+  if (!loaded.ok || !host) return;
+  for (const manager of new Set(grants.map((g) => g.manager))) {
+    try {
+      await notifyManager(env, loaded.config, host, user, manager, []);
+    } catch (e) {
+      console.log(JSON.stringify({ event: "delegation-client-withdraw-failed", user, manager, error: String(e) }));
+    }
+  }
+}
+
 async function applyAndNotify(env: Env, config: GatewayConfig, host: HostConfig, user: string, cmd: ClientCommand): Promise<ClientAnswer> {
   const answer = await accountStub(env, user).clientDelegation(cmd);
   for (const c of answer.changed) await notifyManager(env, config, host, user, c.manager, c.namespaces);
@@ -253,20 +321,29 @@ async function applyAndNotify(env: Env, config: GatewayConfig, host: HostConfig,
 export async function handleClientModeRequest(env: Env, config: GatewayConfig, host: HostConfig, iq: Element): Promise<string[]> {
   const query = iqPayload(iq)!;
   const manager = bareOf(iq.attrs.from ?? "");
-  const reply = (el: Element) => [el.toString()];
-  if (!config.components[manager]) return reply(errorReply(iq, "not-allowed", "only components of this server can be managing entities", host.domain));
+  const refuse = (condition: "not-allowed" | "item-not-found" | "bad-request" | "forbidden", text: string) =>
+    [errorReply(iq, condition, text, host.domain).toString()];
+  if (!host.clientDelegation.length) return refuse("not-allowed", `client-mode delegation is not enabled on ${host.domain}`);
+  if (!config.components[manager]) return refuse("not-allowed", "only components of this server can be managing entities");
   const user = localUser(host, query.attrs.to);
-  if (!user) return reply(errorReply(iq, "item-not-found", "'to' must be a user of this host", host.domain));
-  const namespaces = query.getChildren("delegate").map((d) => d.attrs.namespace);
-  if (!namespaces.length || namespaces.some((ns) => !ns)) return reply(errorReply(iq, "bad-request", "every <delegate/> needs a namespace", host.domain));
-  if (namespaces.some((ns) => CLIENT_MODE_FILTERED.includes(ns!))) return reply(errorReply(iq, "forbidden", "this namespace cannot be delegated", host.domain));
-  // §Security 4: the same answer whether or not the account exists.
+  if (!user) return refuse("item-not-found", "'to' must be a user of this host");
+  const namespaces = [...new Set(query.getChildren("delegate").map((d) => d.attrs.namespace ?? ""))];
+  if (!namespaces.length || namespaces.includes("")) return refuse("bad-request", "every <delegate/> needs a namespace");
+  for (const ns of namespaces) {
+    const problem = clientNamespaceProblem(ns);
+    if (problem?.kind === "syntax") return refuse("bad-request", `a delegated namespace ${problem.reason}`);
+    if (problem) return refuse("forbidden", "this namespace cannot be delegated");
+    if (!clientModeAllows(host, ns)) return refuse("not-allowed", `${ns} cannot be delegated on ${host.domain}`);
+  }
+  // §Security 4: the same answer whether or not the account exists (and whether or not the
+  // request was dropped because the user has too many pending).
   if (await accountStub(env, user).exists()) {
     const challenge = newId("dlg-ask");
-    await accountStub(env, user).clientDelegation({ op: "ask", challenge, manager, namespaces: namespaces as string[] });
-    await routeStanza(env, config, requestMessage(host.domain, user, manager, challenge, namespaces as string[]));
+    const asked = await accountStub(env, user).clientDelegation({ op: "ask", challenge, manager, namespaces });
+    if (asked.accepted) await routeStanza(env, config, requestMessage(host.domain, user, manager, challenge, namespaces));
+    else console.log(JSON.stringify({ event: "delegation-client-request-dropped", user, manager, reason: "too many pending requests" }));
   }
-  return reply(iqResult(iq, undefined, host.domain));
+  return [iqResult(iq, undefined, host.domain).toString()];
 }
 
 /** Step 3 by message: the user's submitted form, sent to the host. Returns replies for the user. */
@@ -328,7 +405,7 @@ export async function clientManagerForHostIq(env: Env, host: HostConfig, iq: Ele
   const payload = iqPayload(iq);
   if (!user || !payload) return null;
   const ns = namespaceOf(payload);
-  if (CLIENT_MODE_FILTERED.includes(ns)) return null;
+  if (!clientModeAllows(host, ns)) return null;
   return (await accountStub(env, user).clientDelegation({ op: "lookup", namespace: ns })).manager;
 }
 
@@ -342,7 +419,7 @@ export async function clientModeForward(env: Env, host: HostConfig, bare: string
   const payload = iqPayload(iq);
   if (!payload) return null;
   const ns = namespaceOf(payload);
-  if (CLIENT_MODE_FILTERED.includes(ns)) return null;
+  if (!clientModeAllows(host, ns)) return null;
   const manager = store.managerFor(ns);
   if (!manager) return null;
   const from = iq.attrs.from ?? "";

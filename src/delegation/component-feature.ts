@@ -24,7 +24,7 @@ import {
   parseDiscoAnswer,
   validateReply,
 } from "./rules";
-import { parseFrame } from "../xml/frame-parser";
+import { parseTrusted } from "../xml/frame-parser";
 
 const stores = new WeakMap<SqlStorage, DelegationStore>();
 function storeOf(router: Router): DelegationStore {
@@ -73,7 +73,7 @@ async function failAll(router: Router, pending: PendingRequest[], text: string):
  * reply follows later), service-unavailable when the component is not connected.
  */
 export async function delegateRequest(router: Router, raw: string, hostDomain: string): Promise<string[]> {
-  const iq = parse(raw);
+  const iq = parseTrusted(raw);
   const store = storeOf(router);
   const pending: PendingRequest = {
     outerId: newId("dlg"),
@@ -117,7 +117,7 @@ export function cachedDiscoExtras(router: Router, kind: NestingKind, namespaces:
   const parts: DiscoExtras[] = [];
   for (const ns of namespaces) {
     const q = store.disco(nestingNode(kind, ns));
-    if (q) parts.push(parseDiscoAnswer(parse(q)));
+    if (q) parts.push(parseDiscoAnswer(parseTrusted(q)));
   }
   const m = mergeExtras(parts);
   return { identities: m.identities.map(String), features: m.features, forms: m.forms.map(String) };
@@ -125,16 +125,10 @@ export function cachedDiscoExtras(router: Router, kind: NestingKind, namespaces:
 
 export function extrasFromWire(w: DiscoExtrasWire): DiscoExtras {
   const e = emptyExtras();
-  e.identities = w.identities.map(parse);
+  e.identities = w.identities.map(parseTrusted);
   e.features = [...w.features];
-  e.forms = w.forms.map(parse);
+  e.forms = w.forms.map(parseTrusted);
   return e;
-}
-
-function parse(s: string): Element {
-  const r = parseFrame(s, 64 * 1024 * 1024);
-  if (!r.ok) throw new Error(`internal stanza did not parse: ${r.text}`);
-  return r.element;
 }
 
 /** Client mode: remembers what `user` grants this component now. */
@@ -148,9 +142,13 @@ export const delegationFeature: ComponentFeature = {
     // Requests sent to a previous connection will never be answered by this one.
     await failAll(router, store.takeDue(), `${router.jid} reconnected`);
     await schedule(router, store);
-    // Client mode (§Client delegation): every user's grants, advertised with <delegation to='user'>.
+    // Client mode (§Client delegation): every user's grants, advertised with <delegation to='user'>,
+    // limited to what the host still allows (hosts.H.client_delegation may have shrunk since).
     for (const g of store.clientGrants()) {
-      const delegations = g.namespaces.map((namespace) => ({ namespace, jid: router.jid, filtering: [] }));
+      const allowed = router.config.hosts[g.host]?.clientDelegation ?? [];
+      const namespaces = g.namespaces.filter((ns) => allowed.includes(ns));
+      if (!namespaces.length) continue;
+      const delegations = namespaces.map((namespace) => ({ namespace, jid: router.jid, filtering: [] }));
       await router.toComponent(advertisement(g.host, router.jid, newId("dlg-cadv"), delegations, g.user));
     }
     const targets = delegationsTo(router);

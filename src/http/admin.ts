@@ -25,9 +25,13 @@ admin.use("*", async (c, next) => {
   await next();
 });
 
-/** The account JID in the path, validated: a bare JID at a configured host. */
+/**
+ * The account JID in the path, validated: a bare JID at a configured host. `raw` is
+ * hono's path parameter, already percent-decoded once (decoding it again would turn
+ * "%2541" into "A" and make a lone "%" throw).
+ */
 function accountJid(config: GatewayConfig, raw: string): { bare: string } | { error: string; status: 400 | 404 } {
-  const jid = parseJid(decodeURIComponent(raw));
+  const jid = parseJid(raw);
   if (!jid || !jid.local || jid.resource) return { error: `'${raw}' is not a bare JID (user@host)`, status: 400 };
   if (!config.hosts[jid.domain]) return { error: `${jid.domain} is not a host served here`, status: 404 };
   return { bare: jid.bare };

@@ -54,12 +54,6 @@ export function parseJid(input: string): Jid | null {
   return { local, domain, resource, bare, full: resource ? `${bare}/${resource}` : bare };
 }
 
-/** Builds a JID from parts already known to be valid. */
-export function makeJid(local: string, domain: string, resource = ""): Jid {
-  const bare = local ? `${local}@${domain}` : domain;
-  return { local, domain, resource, bare, full: resource ? `${bare}/${resource}` : bare };
-}
-
 export function bareOf(jid: string): string {
   const slash = jid.indexOf("/");
   return slash === -1 ? jid : jid.slice(0, slash);

@@ -1,21 +1,26 @@
 // Where XEP-0356 rules meet the account: hooks the account calls as things happen.
-// With no privileged entities on the account's host they do nothing (no storage, no RPC).
+// With no privileged entities on the account's host they do nothing (no storage, no RPC);
+// the host's directory of online accounts is only kept up when some entity of the host has
+// presence access (the one exception: a deleted account always leaves it).
 //
 // References: XEP-0356 v0.4.1 §4.1 (advertisement to a privileged account), §4.2 (roster
 // get/set, pushes), §4.4 (privileged IQ), §4.5 (presence), §7 (business rules).
-import { type Account, parseInternal } from "../account/account";
+import type { Account } from "../account/account";
+import { parseTrusted } from "../xml/frame-parser";
 import type { BoundResource } from "../account/resources-store";
 import type { RosterItem } from "../account/roster-store";
 import { parseRosterSet, applyRosterSet, rosterPush, rosterResult } from "../account/roster-iq";
 import { NS } from "../xml/namespaces";
-import { type Element, errorReply, iqResult, newId } from "../xml/stanza";
+import { type Element, errorReply, iqResult, newId, withNamespace } from "../xml/stanza";
 import { bareOf, domainOf } from "../jid/jid";
 import { routeStanza } from "../routing/route";
 import {
   advertisement, entityOf, grantOn, grantsFor, mayRoster, presenceCopy, presenceTargets, receivesRosterPushes, rosterPushTargets,
 } from "./rules";
 import { audit } from "./audit";
-import { contactPresences, rememberContactPresence } from "./store";
+import { contactPresences, forgetContactPresence, hasContactPresence, rememberContactPresence } from "./store";
+import { wantsPresenceFrom } from "../roster/subscription";
+import type { Env } from "../env";
 import { currentPresences } from "./presence";
 import { handlePrivilegedIq, privilegedIqAnswer, privilegedIqTimeouts } from "./privileged-iq";
 
@@ -38,16 +43,29 @@ export const privilegeHooks = {
     }));
   },
 
-  /** The account received an available/unavailable presence from someone (§4.5.2, `roster`). */
+  /**
+   * The account received an available/unavailable presence (§4.5.2, `roster`): copied only
+   * when it comes from a contact whose presence the user is subscribed to ('to' or 'both'),
+   * and for the unavailable presence of a JID whose available one was kept (the contact may
+   * have been removed in between). Directed presence from anyone else is not the entity's.
+   */
   async contactPresence(account: Account, pres: Element): Promise<void> {
     const from = pres.attrs.from ?? "";
     const type = pres.attrs.type;
     if (!from || bareOf(from) === account.bare || (type !== undefined && type !== "unavailable")) return;
     const targets = presenceTargets(account.host, "contacts").filter((e) => e !== account.bare && e !== entityOf(account.config, from));
     if (targets.length === 0) return;
-    // Kept for entities that connect later (§7 business rule 1); a resource's unavailable clears it.
-    const copyForStore = presenceCopy(pres, from, account.bare);
-    rememberContactPresence(account.sql, from, type === "unavailable" || !copyForStore ? null : storedPresence(copyForStore));
+    const contact = isSubscribedTo(account, from);
+    if (type === "unavailable") {
+      if (!contact && !hasContactPresence(account.sql, from)) return;
+      // A resource's unavailable clears what was kept for entities that connect later.
+      rememberContactPresence(account.sql, from, null);
+    } else {
+      if (!contact) return;
+      // Kept for entities that connect later (§7 business rule 1), within the store's limits.
+      const copyForStore = presenceCopy(pres, from, account.bare);
+      if (copyForStore) rememberContactPresence(account.sql, from, storedPresence(copyForStore));
+    }
     await Promise.all(targets.map(async (entity) => {
       const copy = presenceCopy(pres, from, entity);
       if (copy) await deliver(account, copy);
@@ -139,24 +157,53 @@ export const privilegeHooks = {
     }
   },
 
-  /** The account's first resource came online or its last went away: the host's directory. */
+  /**
+   * The account's first resource came online or its last went away: the host's directory,
+   * which only presence grants read (initial presences, §7 rule 1). Without any on the host
+   * there is no RPC.
+   */
   async online(account: Account, online: boolean): Promise<void> {
-    try {
-      await account.env.HOST.getByName(account.host.domain).setOnline(account.bare, online);
-    } catch (e) {
-      console.error(JSON.stringify({ event: "host-directory-failed", account: account.bare, error: String(e) }));
-    }
+    if (presenceTargets(account.host, "own").length === 0) return;
+    await setOnline(account.env, account.host.domain, account.bare, online);
   },
 
-  /** Current presences for an entity that connects: own available resources, and contacts' (roster). */
+  /** The account is deleted: off the host's directory whatever the grants (it may predate them). */
+  async deleted(env: Env, bare: string): Promise<void> {
+    await setOnline(env, domainOf(bare), bare, false);
+  },
+
+  /**
+   * Current presences for an entity that connects: own available resources, and (for
+   * `roster`) contacts' kept presences, of contacts the user is still subscribed to; rows of
+   * former contacts are forgotten here.
+   */
   currentPresences(account: Account, contacts: boolean): string[] {
     const own = account.available().filter((r) => r.presence).map((r) => {
-      const p = presenceCopy(parseInternal(r.presence!), `${account.bare}/${r.resource}`, account.bare)!;
+      const p = presenceCopy(parseTrusted(r.presence!), `${account.bare}/${r.resource}`, account.bare)!;
       return storedPresence(p);
     });
-    return contacts ? [...own, ...contactPresences(account.sql)] : own;
+    if (!contacts) return own;
+    const kept: string[] = [];
+    for (const { jid, stanza } of contactPresences(account.sql)) {
+      if (isSubscribedTo(account, jid)) kept.push(stanza);
+      else forgetContactPresence(account.sql, jid);
+    }
+    return [...own, ...kept];
   },
 };
+
+/** Is the user subscribed to the presence of `jid`'s bare JID (RFC 6121 'to' or 'both')? */
+function isSubscribedTo(account: Account, jid: string): boolean {
+  return wantsPresenceFrom(account.roster.get(bareOf(jid))?.state.subscription ?? "none");
+}
+
+async function setOnline(env: Env, host: string, bare: string, online: boolean): Promise<void> {
+  try {
+    await env.HOST.getByName(host).setOnline(bare, online);
+  } catch (e) {
+    console.error(JSON.stringify({ event: "host-directory-failed", account: bare, error: String(e) }));
+  }
+}
 
 /** A presence stored without `to` (the recipient is filled in when it is sent). */
 function storedPresence(p: Element): string {
@@ -166,8 +213,7 @@ function storedPresence(p: Element): string {
 
 
 function iqFor(raw: string, to: string): string {
-  const el = parseInternal(raw);
+  const el = withNamespace(parseTrusted(raw), NS.client);
   el.attrs.to = to;
-  el.attrs.xmlns = NS.client;
   return el.toString();
 }

@@ -11,7 +11,7 @@ import { advertisement, grantsFor } from "./rules";
 import { refuseMisaddressedIq } from "./misaddressed";
 import { handlePrivilegedMessage, isPrivilegedMessageToHost } from "./privileged-message";
 import { currentPresences, deliverPresenceToComponent, grantsPresenceFrom } from "./presence";
-import { parseInternal } from "../account/account";
+import { parseTrusted } from "../xml/frame-parser";
 import { countPrivilege, forgetSentPresences, lastAvailablePresences } from "./store";
 
 export const privilegeFeature: ComponentFeature = {
@@ -26,7 +26,7 @@ export const privilegeFeature: ComponentFeature = {
     // contacts of offline users), overridden by what the host's online accounts hold now.
     const current = new Map<string, Element>();
     for (const { jid, stanza } of lastAvailablePresences(router.store.sql)) {
-      if (grantsPresenceFrom(router.config, router.jid, jid)) current.set(jid, parseInternal(stanza));
+      if (grantsPresenceFrom(router.config, router.jid, jid)) current.set(jid, parseTrusted(stanza));
     }
     for (const { host, grant } of grants) {
       for (const p of await currentPresences(router.env, host, grant)) current.set(p.attrs.from ?? "", p);

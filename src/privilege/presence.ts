@@ -4,13 +4,14 @@
 //
 // Each managed account sends its own copies as presences arise (account-hooks.ts), so a
 // contact in several users' rosters reaches a `roster` entity once per user; the
-// component's router keeps the last presence per full JID and drops identical repeats.
+// component's router keeps the last presence per full JID and drops identical repeats
+// (and an unavailable one for a JID it has no available presence from).
 import type { Env } from "../env";
 import type { GatewayConfig, PrivilegeGrant } from "../config";
 import type { Router } from "../component/router";
 import { NS } from "../xml/namespaces";
 import { type Element, xml } from "../xml/stanza";
-import { parseInternal } from "../account/account";
+import { parseTrusted } from "../xml/frame-parser";
 import { accountStub } from "../routing/route";
 import { bareOf, domainOf } from "../jid/jid";
 import { freshPresence } from "./store";
@@ -23,12 +24,14 @@ export function presenceCanon(pres: Element): string {
 
 /**
  * Whether a presence on its way to the component `router` should be delivered: false for
- * an identical repeat from the same full JID. Only presences from JIDs of hosts that grant
- * the component presence access are tracked; everything else passes untouched.
+ * a copy the component already has from that full JID (§7 rule 2). Only the copies made
+ * under a presence grant are de-duplicated: they are addressed to the component's own
+ * domain, from a JID of a host that grants it presence access. Presences to a JID at the
+ * component (a MUC room occupant, say) and everything else pass untouched.
  */
 export function deliverPresenceToComponent(router: Router, pres: Element): boolean {
   const from = pres.attrs.from;
-  if (!from) return true;
+  if (!from || pres.attrs.to !== router.jid) return true;
   const type = pres.attrs.type;
   if (type !== undefined && type !== "unavailable") return true;
   if (!grantsPresenceFrom(router.config, router.jid, from)) return true;
@@ -70,7 +73,7 @@ export async function currentPresences(env: Env, host: string, grant: PrivilegeG
   const out: Element[] = [];
   for (const list of lists) {
     for (const s of list) {
-      const p = parseInternal(s);
+      const p = parseTrusted(s);
       const from = p.attrs.from ?? "";
       if (domainOf(from) === grant.entity || bareOf(from) === grant.entity) continue; // the entity's own presence
       p.attrs.xmlns = NS.client;

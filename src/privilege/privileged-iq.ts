@@ -4,25 +4,39 @@
 // the bare JID, is matched with the pending table and returned wrapped in
 // <privilege><forwarded/></privilege> with the outer id (§4.4.2).
 //
-// Timeout (not specified by the XEP): after PRIVILEGED_IQ_TIMEOUT_MS without an answer the
-// entity gets an unwrapped <iq type='error'> from the user's bare JID with the outer id and
-// <remote-server-timeout/> (type wait).
+// The encapsulated IQ leaves with an id of ours (random, unguessable), the entity's own id
+// being restored in the wrapped answer; only an answer from exactly the JID it was sent to
+// (for a bare JID: from that bare JID) counts. Two entities using the same id for the same
+// user therefore never see each other's answers, and nobody else can supply one.
 //
-// References: XEP-0356 v0.4.1 §4.4 (#25–#31 of shared/xep0356.md), XEP-0297, RFC 6120 §8.3.3.
+// Timeout (not specified by the XEP): after privilegedIqTimeoutMs(config) without an answer
+// the entity gets an unwrapped <iq type='error'> from the user's bare JID with the outer id
+// and <remote-server-timeout/> (type wait). It outlasts the XEP-0355 timeout, so that a
+// delegated inner IQ gets the delegation's own answer (or its service-unavailable) first.
+//
+// References: XEP-0356 v0.4.1 §4.4 (#25–#31 of shared/xep0356.md), XEP-0297, RFC 6120 §8.2.3, §8.3.3.
+import type { GatewayConfig } from "../config";
 import type { Account } from "../account/account";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, isResponse, xml } from "../xml/stanza";
-import { parseInternal } from "../account/account";
-import { parseJid, bareOf, domainOf } from "../jid/jid";
+import { parseTrusted } from "../xml/frame-parser";
+import { parseJid, domainOf } from "../jid/jid";
 import { classify } from "../routing/destination";
 import { routeStanza } from "../routing/route";
-import { handleHostIq } from "../server/host-iq";
-import { delegateIfConfigured } from "../delegation/forward";
+import { dispatchIqRequest } from "../routing/dispatch-iq";
 import { checkPrivilegedIq, entityOf, isPrivilegedIq, wrappedIqAnswer } from "./rules";
-import { addPending, nextDeadline, takeExpired, takePending } from "./store";
+import { addPending, dropPending, findPending, nextDeadline, takeExpired } from "./store";
 import { audit } from "./audit";
 
+/** The least time a privileged IQ waits for its answer. */
 export const PRIVILEGED_IQ_TIMEOUT_MS = 15_000;
+/** How much longer than a delegated request (XEP-0355) a privileged IQ waits. */
+export const DELEGATION_MARGIN_MS = 5_000;
+
+/** How long a privileged IQ waits: 15 s, or the delegation timeout plus a margin when longer. */
+export function privilegedIqTimeoutMs(config: GatewayConfig): number {
+  return Math.max(PRIVILEGED_IQ_TIMEOUT_MS, config.delegationTimeoutMs + DELEGATION_MARGIN_MS);
+}
 
 /** The account object sets this so that pending IQs time out even when nothing else happens. */
 export interface AlarmSetter {
@@ -58,49 +72,28 @@ export async function handlePrivilegedIq(account: Account, iq: Element, resource
   const action = `${type} ${check.namespace}`;
   await audit(env, config, { entity, access: "iq", action, user: account.bare, outcome: "ok", detail: inner.attrs.to ?? account.bare });
 
-  const wrap = (answer: Element) => wrappedIqAnswer(answer, account.bare, entityJid, iq.attrs.id ?? "").toString();
-  const self = inner.attrs.to === undefined || inner.attrs.to === account.bare;
-  if (self) inner.attrs.to = account.bare;
-  const peer = inner.attrs.to!;
-  addPending(account.sql, { id: innerId, peer, entity, entityJid, outerId: iq.attrs.id ?? "", expires: Date.now() + PRIVILEGED_IQ_TIMEOUT_MS });
+  const outerId = iq.attrs.id ?? "";
+  if (inner.attrs.to === undefined) inner.attrs.to = account.bare;
+  const peer = inner.attrs.to;
+  const sentId = `priv-${crypto.randomUUID()}`;
+  inner.attrs.id = sentId;
+  addPending(account.sql, { id: sentId, innerId, peer, entity, entityJid, outerId, expires: Date.now() + privilegedIqTimeoutMs(config) });
   schedule(account);
 
-  const replies = await send(account, inner, self);
+  // The way the user's own client's IQ would go (delegation, host handlers, accounts, routing).
+  const dest = classify(config, parseJid(peer)!);
+  const replies = await dispatchIqRequest(env, config, inner, dest, { self: { bare: account.bare, receive: (el) => account.receive(el.toString()) } });
   // An answer that came back at once (the account's own handlers, a host, an error) is
-  // wrapped now; otherwise the answer arrives later at the bare JID (answerArrived).
-  const answer = replies.map((r) => parseInternalSafe(r)).find((r): r is Element => !!r && r.name === "iq" && isResponse(r) && r.attrs.id === innerId);
-  if (!answer) return [];
-  takePending(account.sql, innerId);
-  return [wrap(answer)];
+  // wrapped now; otherwise the answer arrives later at the bare JID (privilegedIqAnswer).
+  const answer = replies.map((r) => parseOrNull(r)).find((r): r is Element => !!r && r.name === "iq" && isResponse(r) && r.attrs.id === sentId);
+  if (!answer || !dropPending(account.sql, sentId)) return [];
+  answer.attrs.id = innerId;
+  return [wrappedIqAnswer(answer, account.bare, entityJid, outerId).toString()];
 }
 
-/** Sends the encapsulated IQ the way the user's own client's IQ would go (client-stanza.ts onIq). */
-async function send(account: Account, inner: Element, self: boolean): Promise<string[]> {
-  const { env, config } = account;
-  if (self) {
-    const forwarded = await delegateIfConfigured(env, config, account.host, inner, "bare", account.bare);
-    if (forwarded) return forwarded;
-    return account.receive(inner.toString());
-  }
-  const to = parseJid(inner.attrs.to!)!;
-  const dest = classify(config, to);
-  if (dest.kind === "host") {
-    const target = config.hosts[dest.host]!;
-    const forwarded = await delegateIfConfigured(env, config, target, inner, "host", null);
-    if (forwarded) return forwarded;
-    const reply = await handleHostIq(config, target, inner, env);
-    return reply ? [reply.toString()] : [];
-  }
-  if (dest.kind === "account" && !dest.resource) {
-    const forwarded = await delegateIfConfigured(env, config, config.hosts[dest.host]!, inner, "bare", dest.bare);
-    if (forwarded) return forwarded;
-  }
-  return routeStanza(env, config, inner, dest);
-}
-
-function parseInternalSafe(s: string): Element | null {
+function parseOrNull(s: string): Element | null {
   try {
-    return parseInternal(s);
+    return parseTrusted(s);
   } catch {
     return null;
   }
@@ -108,20 +101,20 @@ function parseInternalSafe(s: string): Element | null {
 
 /**
  * An IQ result/error addressed to the account's bare JID: the answer to a privileged IQ?
- * Then it goes to the entity, wrapped; otherwise it is dropped as before. Returns [].
+ * Then it goes to the entity, wrapped, with the entity's own inner id; otherwise (unknown
+ * id, or not from the JID the IQ went to) it is dropped as before. Returns [].
  */
 export async function privilegedIqAnswer(account: Account, iq: Element): Promise<string[]> {
   expire(account);
   const id = iq.attrs.id;
   if (id === undefined) return [];
-  const pending = takePending(account.sql, id);
+  const pending = findPending(account.sql, id);
   if (!pending) return [];
-  const from = iq.attrs.from ?? account.bare;
-  if (from !== pending.peer && bareOf(from) !== bareOf(pending.peer)) {
-    addPending(account.sql, pending); // not the peer's answer: keep waiting
-    return [];
-  }
-  const wrapped = wrappedIqAnswer(iq, account.bare, pending.entityJid, pending.outerId);
+  const from = iq.attrs.from ? parseJid(iq.attrs.from)?.full : account.bare;
+  if (from !== pending.peer) return []; // not the peer's answer: keep waiting
+  if (!dropPending(account.sql, id)) return [];
+  const answer = xml("iq", { ...iq.attrs, id: pending.innerId }, ...iq.children);
+  const wrapped = wrappedIqAnswer(answer, account.bare, pending.entityJid, pending.outerId);
   await routeStanza(account.env, account.config, wrapped);
   return [];
 }

@@ -8,10 +8,12 @@
 // the user did not send it (XEP-0356 §3: transparent to managed entities), and the entity
 // already got its acceptance; they are logged in the audit line.
 //
-// References: XEP-0356 v0.4.1 §4.3 (#18–#23 of shared/xep0356.md), XEP-0297, RFC 6120 §8.3.3.4.
+// A privileged message of type 'error' is dropped without an answer.
+//
+// References: XEP-0356 v0.4.1 §4.3 (#18–#23 of shared/xep0356.md), XEP-0297, RFC 6120 §8.3.1, §8.3.3.4.
 import type { Env } from "../env";
 import type { GatewayConfig } from "../config";
-import { type Element, errorReply } from "../xml/stanza";
+import { type Element, errorReply, isResponse } from "../xml/stanza";
 import { parseJid } from "../jid/jid";
 import { accountStub, routeStanza } from "../routing/route";
 import { checkPrivilegedMessage, entityOf, isPrivilegedMessage } from "./rules";
@@ -26,6 +28,9 @@ export function isPrivilegedMessageToHost(config: GatewayConfig, msg: Element): 
 
 /** Checks and routes a privileged message; returns the replies for the entity ([] when accepted). */
 export async function handlePrivilegedMessage(env: Env, config: GatewayConfig, msg: Element, count?: (key: string) => void): Promise<string[]> {
+  // RFC 6120 §8.3.1: an error is never answered with an error (nor acted upon); a component
+  // bouncing, say, the advertisement would otherwise loop with the host.
+  if (isResponse(msg)) return [];
   const entity = entityOf(config, msg.attrs.from ?? "");
   const host = parseJid(msg.attrs.to ?? "")?.domain ?? "";
   let check = checkPrivilegedMessage(config, msg, entity);

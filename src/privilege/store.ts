@@ -10,10 +10,14 @@ function init(sql: SqlStorage): SqlStorage {
   if (ready.has(sql)) return sql;
   sql.exec("CREATE TABLE IF NOT EXISTS priv_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL)");
   sql.exec("CREATE TABLE IF NOT EXISTS priv_contact_presence (jid TEXT PRIMARY KEY, stanza TEXT NOT NULL)");
-  sql.exec(`CREATE TABLE IF NOT EXISTS priv_pending (
-    id TEXT PRIMARY KEY, peer TEXT NOT NULL, entity TEXT NOT NULL, entity_jid TEXT NOT NULL,
+  // The first layout keyed pending IQs by the entity's own inner id; its rows live seconds.
+  sql.exec("DROP TABLE IF EXISTS priv_pending");
+  sql.exec(`CREATE TABLE IF NOT EXISTS priv_iq_pending (
+    id TEXT PRIMARY KEY, inner_id TEXT NOT NULL, peer TEXT NOT NULL, entity TEXT NOT NULL, entity_jid TEXT NOT NULL,
     outer_id TEXT NOT NULL, expires INTEGER NOT NULL)`);
   sql.exec("CREATE TABLE IF NOT EXISTS priv_last_presence (jid TEXT PRIMARY KEY, canon TEXT NOT NULL, stanza TEXT NOT NULL, available INTEGER NOT NULL)");
+  // Unavailable presences used to be kept here; rows are now only for available JIDs.
+  sql.exec("DELETE FROM priv_last_presence WHERE available = 0");
   ready.add(sql);
   return sql;
 }
@@ -31,22 +35,49 @@ export function privilegeCounts(sql: SqlStorage): Record<string, number> {
 }
 
 // ---- contacts' presences received by a managed account -------------------------------
+// Only presences of roster contacts the account is subscribed to (XEP-0356 §4.5.2), and
+// bounded: a presence larger than MAX_STORED_PRESENCE is not kept, nor a new JID once
+// MAX_CONTACT_PRESENCES are.
 
-export function rememberContactPresence(sql: SqlStorage, jid: string, stanza: string | null): void {
-  if (stanza === null) init(sql).exec("DELETE FROM priv_contact_presence WHERE jid = ?", jid);
-  else init(sql).exec("INSERT INTO priv_contact_presence (jid, stanza) VALUES (?, ?) ON CONFLICT(jid) DO UPDATE SET stanza = excluded.stanza", jid, stanza);
+export const MAX_CONTACT_PRESENCES = 1000;
+export const MAX_STORED_PRESENCE = 16 * 1024;
+
+/** Stores (or with null forgets) the last presence of `jid`. False when it was not kept (limits). */
+export function rememberContactPresence(sql: SqlStorage, jid: string, stanza: string | null): boolean {
+  const db = init(sql);
+  if (stanza === null || stanza.length > MAX_STORED_PRESENCE) {
+    db.exec("DELETE FROM priv_contact_presence WHERE jid = ?", jid);
+    return stanza === null;
+  }
+  const known = db.exec<{ n: number }>("SELECT COUNT(*) AS n FROM priv_contact_presence WHERE jid = ?", jid).one().n > 0;
+  if (!known && db.exec<{ n: number }>("SELECT COUNT(*) AS n FROM priv_contact_presence").one().n >= MAX_CONTACT_PRESENCES) return false;
+  db.exec("INSERT INTO priv_contact_presence (jid, stanza) VALUES (?, ?) ON CONFLICT(jid) DO UPDATE SET stanza = excluded.stanza", jid, stanza);
+  return true;
 }
 
-export function contactPresences(sql: SqlStorage): string[] {
-  return init(sql).exec<{ stanza: string }>("SELECT stanza FROM priv_contact_presence ORDER BY jid").toArray().map((r) => r.stanza);
+/** Whether a presence of `jid` is stored. */
+export function hasContactPresence(sql: SqlStorage, jid: string): boolean {
+  return init(sql).exec<{ n: number }>("SELECT COUNT(*) AS n FROM priv_contact_presence WHERE jid = ?", jid).one().n > 0;
+}
+
+export function contactPresences(sql: SqlStorage): Array<{ jid: string; stanza: string }> {
+  return init(sql).exec<{ jid: string; stanza: string }>("SELECT jid, stanza FROM priv_contact_presence ORDER BY jid").toArray();
+}
+
+export function forgetContactPresence(sql: SqlStorage, jid: string): void {
+  init(sql).exec("DELETE FROM priv_contact_presence WHERE jid = ?", jid);
 }
 
 // ---- privileged IQs waiting for an answer ----------------------------------------------
+// The encapsulated IQ leaves with an id of ours (`id`), never the entity's (`innerId`), so
+// that no two entities' IQs share a row and nobody can guess which answer is awaited.
 
 export interface PendingIq {
-  /** The encapsulated IQ's id. */
+  /** The id the encapsulated IQ was sent with (server-generated). */
   id: string;
-  /** Where it was sent (its `to`). */
+  /** The entity's own id for the encapsulated IQ, restored in the wrapped answer. */
+  innerId: string;
+  /** Where it was sent (its `to`): the only JID whose answer is accepted. */
   peer: string;
   entity: string;
   /** The JID the privileged IQ came from: the wrapped answer goes there. */
@@ -57,45 +88,64 @@ export interface PendingIq {
 
 export function addPending(sql: SqlStorage, p: PendingIq): void {
   init(sql).exec(
-    "INSERT OR REPLACE INTO priv_pending (id, peer, entity, entity_jid, outer_id, expires) VALUES (?, ?, ?, ?, ?, ?)",
-    p.id, p.peer, p.entity, p.entityJid, p.outerId, p.expires,
+    "INSERT INTO priv_iq_pending (id, inner_id, peer, entity, entity_jid, outer_id, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    p.id, p.innerId, p.peer, p.entity, p.entityJid, p.outerId, p.expires,
   );
 }
 
-type PendingRow = { id: string; peer: string; entity: string; entity_jid: string; outer_id: string; expires: number };
-const toPending = (r: PendingRow): PendingIq => ({ id: r.id, peer: r.peer, entity: r.entity, entityJid: r.entity_jid, outerId: r.outer_id, expires: r.expires });
+type PendingRow = { id: string; inner_id: string; peer: string; entity: string; entity_jid: string; outer_id: string; expires: number };
+const toPending = (r: PendingRow): PendingIq => ({
+  id: r.id, innerId: r.inner_id, peer: r.peer, entity: r.entity, entityJid: r.entity_jid, outerId: r.outer_id, expires: r.expires,
+});
 
-/** Removes and returns the pending entry for an answer with this id. */
-export function takePending(sql: SqlStorage, id: string): PendingIq | null {
-  const row = init(sql).exec<PendingRow>("SELECT * FROM priv_pending WHERE id = ?", id).toArray()[0];
-  if (!row) return null;
-  sql.exec("DELETE FROM priv_pending WHERE id = ?", id);
-  return toPending(row);
+/** The pending entry for an answer with this id, left in place. */
+export function findPending(sql: SqlStorage, id: string): PendingIq | null {
+  const row = init(sql).exec<PendingRow>("SELECT * FROM priv_iq_pending WHERE id = ?", id).toArray()[0];
+  return row ? toPending(row) : null;
+}
+
+/** Removes the pending entry with this id; false when there was none (already answered or expired). */
+export function dropPending(sql: SqlStorage, id: string): boolean {
+  const db = init(sql);
+  if (db.exec<{ n: number }>("SELECT COUNT(*) AS n FROM priv_iq_pending WHERE id = ?", id).one().n === 0) return false;
+  db.exec("DELETE FROM priv_iq_pending WHERE id = ?", id);
+  return true;
 }
 
 /** Removes and returns the entries whose deadline passed. */
 export function takeExpired(sql: SqlStorage, now: number): PendingIq[] {
-  const rows = init(sql).exec<PendingRow>("SELECT * FROM priv_pending WHERE expires <= ?", now).toArray();
-  if (rows.length) sql.exec("DELETE FROM priv_pending WHERE expires <= ?", now);
+  const rows = init(sql).exec<PendingRow>("SELECT * FROM priv_iq_pending WHERE expires <= ?", now).toArray();
+  if (rows.length) sql.exec("DELETE FROM priv_iq_pending WHERE expires <= ?", now);
   return rows.map(toPending);
 }
 
 export function nextDeadline(sql: SqlStorage): number | null {
-  const r = init(sql).exec<{ t: number | null }>("SELECT MIN(expires) AS t FROM priv_pending").toArray()[0];
+  const r = init(sql).exec<{ t: number | null }>("SELECT MIN(expires) AS t FROM priv_iq_pending").toArray()[0];
   return r?.t ?? null;
 }
 
-// ---- the last presence per full JID that reached a component's router -------------------
+// ---- the last presence per full JID a component was sent under its grant ---------------
 // Recorded whether or not the component is connected at that moment, so that it doubles as
-// "the presences the entity would have had" when it connects (XEP-0356 §7 rule 1).
+// "the presences the entity would have had" when it connects (XEP-0356 §7 rule 1). An
+// unavailable presence removes the row: what is left is what the component believes available.
 
-/** Records a presence from `jid`; false when it equals the previous one (§7 rule 2). */
+/**
+ * Records a presence from `jid`; false when the component already has it (§7 rule 2):
+ * an available presence identical to the last one, or an unavailable one after which
+ * nothing is recorded (it never had that JID available, or already heard it leave).
+ */
 export function freshPresence(sql: SqlStorage, jid: string, canon: string, stanza: string, available: boolean): boolean {
-  const prev = init(sql).exec<{ canon: string }>("SELECT canon FROM priv_last_presence WHERE jid = ?", jid).toArray()[0];
+  const db = init(sql);
+  const prev = db.exec<{ canon: string }>("SELECT canon FROM priv_last_presence WHERE jid = ?", jid).toArray()[0];
+  if (!available) {
+    if (!prev) return false;
+    db.exec("DELETE FROM priv_last_presence WHERE jid = ?", jid);
+    return true;
+  }
   if (prev?.canon === canon) return false;
-  sql.exec(
-    "INSERT INTO priv_last_presence (jid, canon, stanza, available) VALUES (?, ?, ?, ?) ON CONFLICT(jid) DO UPDATE SET canon = excluded.canon, stanza = excluded.stanza, available = excluded.available",
-    jid, canon, stanza, available ? 1 : 0,
+  db.exec(
+    "INSERT INTO priv_last_presence (jid, canon, stanza, available) VALUES (?, ?, ?, 1) ON CONFLICT(jid) DO UPDATE SET canon = excluded.canon, stanza = excluded.stanza, available = 1",
+    jid, canon, stanza,
   );
   return true;
 }

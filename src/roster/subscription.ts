@@ -46,6 +46,13 @@ export const NO_CONTACT: ContactState = Object.freeze({
 
 export type SubscriptionType = "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed";
 
+/** The presence types that are subscription stanzas (RFC 6121 §3). */
+export const SUBSCRIPTION_TYPES: ReadonlySet<string> = new Set<SubscriptionType>(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
+
+export function isSubscriptionType(type: string | undefined): type is SubscriptionType {
+  return type !== undefined && SUBSCRIPTION_TYPES.has(type);
+}
+
 export interface OutboundDecision {
   next: ContactState;
   /** Stamp the stanza and send it on to the contact. */

@@ -7,19 +7,19 @@ import { type Element, errorReply, iqResult, isResponse } from "../xml/stanza";
 import { parseJid, type Jid } from "../jid/jid";
 import { classify } from "../routing/destination";
 import { accountStub, routeStanza } from "../routing/route";
-import { handleHostIq } from "./host-iq";
+import { dispatchIqRequest } from "../routing/dispatch-iq";
+import type { HostConfig } from "../config";
 import { answerRegistrationIq } from "./registration";
-import { delegateIfConfigured } from "../delegation/forward";
 import { handleHostMessage } from "../delegation/client-mode";
 import { handlePrivilegedMessage, isPrivilegedMessageToHost } from "../privilege/privileged-message";
 import { refuseMisaddressedIq } from "../privilege/misaddressed";
+import { SUBSCRIPTION_TYPES } from "../roster/subscription";
 
 type Bound = Extract<ClientState, { phase: "bound" }>;
 type Conn = Connection<ClientState>;
 
 const STANZAS = new Set(["message", "presence", "iq"]);
 const IQ_TYPES = new Set(["get", "set", "result", "error"]);
-const SUBSCRIPTION_TYPES = new Set(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
 
 export async function handleBoundStanza(conn: Conn, state: Bound, el: Element): Promise<void> {
   if (!STANZAS.has(el.name)) return conn.close("unsupported-stanza-type", `<${el.name}/> is not a stanza`);
@@ -79,29 +79,15 @@ async function onIq(conn: Conn, state: Bound, iq: Element, to: Jid | null): Prom
       await answerRegistrationIq(conn.env, host, iq, state.bare, (el) => conn.send(el));
       return;
     }
-    const forwarded = await delegateIfConfigured(conn.env, conn.config, host, iq, "bare", state.bare);
-    if (forwarded) return sendAll(conn, forwarded);
-    return sendAll(conn, await accountStub(conn.env, state.bare).receive(iq.toString()));
+    return sendAll(conn, await dispatchIqRequest(conn.env, conn.config, iq, { kind: "account", host: state.host, bare: state.bare, resource: "" }));
   }
-  const dest = classify(conn.config, to);
-  if (dest.kind === "host") {
-    const target = conn.config.hosts[dest.host]!;
-    const forwarded = await delegateIfConfigured(conn.env, conn.config, target, iq, "host", null);
-    if (forwarded) return sendAll(conn, forwarded);
-    if (dest.host === state.host && iq.getChild("query", NS.register)) {
-      await answerRegistrationIq(conn.env, host, iq, state.bare, (el) => conn.send(el));
-      return;
-    }
-    const reply = await handleHostIq(conn.config, target, iq, conn.env);
-    if (reply) conn.send(reply);
-    return;
-  }
-  if (dest.kind === "account" && !dest.resource) {
-    const target = conn.config.hosts[dest.host]!;
-    const forwarded = await delegateIfConfigured(conn.env, conn.config, target, iq, "bare", dest.bare);
-    if (forwarded) return sendAll(conn, forwarded);
-  }
-  sendAll(conn, await routeStanza(conn.env, conn.config, iq, dest));
+  // XEP-0077 §3.3: password change and removal go to the user's own host.
+  const registration = async (target: HostConfig, el: Element): Promise<string[] | null> => {
+    if (target.domain !== state.host || !el.getChild("query", NS.register)) return null;
+    await answerRegistrationIq(conn.env, host, el, state.bare, (reply) => conn.send(reply));
+    return [];
+  };
+  sendAll(conn, await dispatchIqRequest(conn.env, conn.config, iq, classify(conn.config, to), { hostFirst: registration }));
 }
 
 async function onMessage(conn: Conn, state: Bound, msg: Element, to: Jid | null): Promise<void> {

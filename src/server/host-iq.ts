@@ -10,12 +10,11 @@ import { type Element, errorReply, iqPayload, iqResult, xml } from "../xml/stanz
 
 export const SOFTWARE = { name: "xmpp-edge", version: "0.1.0" };
 
-export function hostFeatures(config: GatewayConfig, host: HostConfig): string[] {
+export function hostFeatures(host: HostConfig): string[] {
   const features: string[] = [NS.discoInfo, NS.discoItems, NS.ping, NS.version, "msgoffline", NS.roster];
   if (host.registration) features.push(NS.register);
   if (Object.keys(host.delegations).length > 0) features.push(NS.delegation);
   if (Object.keys(host.privileged).length > 0) features.push(NS.privilege);
-  void config;
   return features;
 }
 
@@ -23,7 +22,7 @@ export function hostDiscoInfo(config: GatewayConfig, host: HostConfig, node?: st
   const query = xml("query", node ? { xmlns: NS.discoInfo, node } : { xmlns: NS.discoInfo });
   query.c("identity", { category: "server", type: "im", name: "xmpp-edge" });
   for (const id of extra?.identities ?? []) query.cnode(id);
-  const features = new Set([...hostFeatures(config, host), ...(extra?.features ?? [])]);
+  const features = new Set([...hostFeatures(host), ...(extra?.features ?? [])]);
   for (const f of features) query.c("feature", { var: f });
   for (const form of extra?.forms ?? []) query.cnode(form);
   return query;

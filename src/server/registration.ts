@@ -13,14 +13,18 @@ export function registrationFeature(): Element {
   return xml("register", { xmlns: NS.registerFeature });
 }
 
-export const MIN_PASSWORD_LENGTH = 1;
 export const MAX_PASSWORD_LENGTH = 1024;
+/** Accounts one client address may create before authentication, per REGISTRATION_WINDOW_MS. */
+export const MAX_REGISTRATIONS_PER_WINDOW = 5;
+export const REGISTRATION_WINDOW_MS = 60 * 60 * 1000;
 
 /**
  * Answers a jabber:iq:register IQ. `bare` is the authenticated account, or null
- * before authentication. Returns the reply to send to the client.
+ * before authentication; `remoteAddress` is the client's address, which has a budget
+ * of account creations (XEP-0077 Security Considerations: limit automated registration).
+ * Returns the reply to send to the client.
  */
-export async function handleRegistrationIq(env: Env, host: HostConfig, iq: Element, bare: string | null): Promise<Element> {
+export async function handleRegistrationIq(env: Env, host: HostConfig, iq: Element, bare: string | null, remoteAddress = ""): Promise<Element> {
   const query = iq.getChild("query", NS.register)!;
   const from = host.domain;
   if (iq.attrs.type === "get") {
@@ -55,7 +59,14 @@ export async function handleRegistrationIq(env: Env, host: HostConfig, iq: Eleme
     return iqResult(iq, undefined, from);
   }
   if (!host.registration) return errorReply(iq, "service-unavailable", undefined, from);
-  const outcome = await accountStub(env, jid.bare).setCredentials(await deriveCredentials(password), true);
+  const account = accountStub(env, jid.bare);
+  // Looked up before the key derivation (two PBKDF2 runs): a taken name costs one lookup.
+  if (await account.exists()) return errorReply(iq, "conflict", "the username is taken", from);
+  const attempts = await env.THROTTLE.getByName(`register:${remoteAddress}`).hit(REGISTRATION_WINDOW_MS);
+  if (attempts > MAX_REGISTRATIONS_PER_WINDOW) {
+    return errorReply(iq, "policy-violation", "too many accounts registered from your address; try again later", from);
+  }
+  const outcome = await account.setCredentials(await deriveCredentials(password), true);
   if (outcome === "exists") return errorReply(iq, "conflict", "the username is taken", from);
   return iqResult(iq, undefined, from);
 }

@@ -8,7 +8,7 @@ import { handleRegistrationIq, registrationFeature } from "../server/registratio
 import { handleBoundStanza } from "../server/client-stanza";
 import { parseFrame, utf8Length } from "../xml/frame-parser";
 import { NS } from "../xml/namespaces";
-import { type Element, errorReply, iqResult, xml } from "../xml/stanza";
+import { type Element, errorReply, iqResult, isResponse, xml } from "../xml/stanza";
 import { accountStub } from "../routing/route";
 
 type Conn = Connection<ClientState>;
@@ -96,7 +96,12 @@ async function onSasl(conn: Conn, state: Extract<ClientState, { phase: "sasl" }>
   // XEP-0077 §3: registration happens before authentication, on hosts that allow it.
   const host = conn.config.hosts[state.host]!;
   if (host.registration && el.name === "iq" && el.getChild("query", NS.register)) {
-    conn.send(await handleRegistrationIq(conn.env, host, el, null));
+    // The connection's rate limit applies before authentication too (each set may derive keys).
+    if (!conn.allowStanza()) {
+      if (!isResponse(el)) conn.send(errorReply(el, "policy-violation", "rate limit exceeded, slow down", host.domain));
+      return;
+    }
+    conn.send(await handleRegistrationIq(conn.env, host, el, null, conn.remoteAddress));
     return;
   }
   return conn.close("not-authorized", "authenticate first");
@@ -131,6 +136,17 @@ async function onBind(conn: Conn, state: Extract<ClientState, { phase: "bind" }>
   conn.state = { kind: "client", phase: "bound", host: state.host, bare: state.bare, resource, full, streamId: state.streamId };
   conn.save();
   conn.send(iqResult(el, xml("bind", { xmlns: NS.bind }, xml("jid", {}, full))));
+}
+
+/**
+ * The stream did not reach a bound resource in time (the session object's alarm):
+ * stream error connection-timeout (RFC 6120 §4.9.3.4). Nothing happens once bound.
+ */
+export async function onClientTimeout(conn: Conn): Promise<void> {
+  const phase = conn.state.phase;
+  if (phase === "bound" || phase === "closed") return;
+  if (phase === "connected" || phase === "restart") sendHeaderBeforeError(conn, undefined);
+  return conn.close("connection-timeout", "authentication and resource binding took too long");
 }
 
 /** Called when the socket goes away, cleanly or not: the account forgets this resource. */

@@ -8,9 +8,10 @@ import { type Element, xml } from "../xml/stanza";
 import { parseJid } from "../jid/jid";
 import { accountStub } from "../routing/route";
 import {
-  base64ToUtf8, fakeCredential, parseClientFirst, parsePlain, serverFirstMessage, utf8ToBase64,
-  verifyClientFinal, verifyPassword, type SaslFailureCondition, type ScramHash,
+  base64ToUtf8, credentialFor, fakeCredential, fakeCredentials, parseClientFirst, parsePlain, scramHashFor, serverFirstMessage,
+  utf8ToBase64, verifyClientFinal, verifyPassword, type SaslFailureCondition,
 } from "../sasl";
+import { serverSecret } from "./server-secret";
 
 export const MECHANISMS = ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"] as const;
 type Mechanism = (typeof MECHANISMS)[number];
@@ -27,15 +28,18 @@ function failure(condition: SaslFailureCondition, text?: string): Element {
   return el;
 }
 
-/** A secret-free, per-deployment value for fake salts of unknown users. */
-function fakeSaltKey(conn: Connection<ClientState>): string {
-  return Object.keys(conn.config.hosts).join(",") + "/xmpp-edge-fake-salt";
-}
+/**
+ * RFC 6120 §6.4.5: a reasonable number of retries (at least 2, at most 5); the failure
+ * that reaches it is followed by stream error policy-violation.
+ */
+export const MAX_SASL_FAILURES = 5;
+/** The longest delay before one answer: the socket's object stays busy meanwhile. */
+export const MAX_FAILURE_DELAY_MS = 5000;
 
 /** Delay before answering, growing with recent failures (slows down guessing). */
-function throttleDelayMs(failures: number, threshold: number): number {
+export function throttleDelayMs(failures: number, threshold: number): number {
   if (failures < threshold) return 0;
-  return Math.min(30_000, 1000 * 2 ** Math.min(5, failures - threshold));
+  return Math.min(MAX_FAILURE_DELAY_MS, 1000 * 2 ** Math.min(5, failures - threshold));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,6 +54,7 @@ async function recordFailure(conn: Connection<ClientState>, bare: string | null)
 
 async function fail(conn: Connection<ClientState>, state: SaslState, condition: SaslFailureCondition, bare: string | null): Promise<void> {
   delete state.scram;
+  state.failures = (state.failures ?? 0) + 1;
   conn.save();
   if (condition === "not-authorized") {
     const failures = await recordFailure(conn, bare);
@@ -57,6 +62,7 @@ async function fail(conn: Connection<ClientState>, state: SaslState, condition: 
     if (delay) await sleep(delay);
   }
   conn.send(failure(condition));
+  if (state.failures >= MAX_SASL_FAILURES) await conn.close("policy-violation", "too many failed authentication attempts");
 }
 
 async function succeed(conn: Connection<ClientState>, state: SaslState, bare: string, additional?: string): Promise<void> {
@@ -92,11 +98,15 @@ export async function onAuth(conn: Connection<ClientState>, state: SaslState, el
     if (!bare) return fail(conn, state, "not-authorized", null);
     if (!authzidMatches(plain.authzid, bare)) return fail(conn, state, "invalid-authzid", bare);
     const creds = await accountStub(conn.env, bare).credentials();
-    if (!creds || !(await verifyPassword(creds, plain.password))) return fail(conn, state, "not-authorized", bare);
+    // An unknown account costs the same work (a fake credential, marked to never verify),
+    // so the time to the answer does not tell whether the account exists.
+    const checked = creds ?? (await fakeCredentials(bare, await serverSecret(conn.env)));
+    if (!(await verifyPassword(checked, plain.password))) return fail(conn, state, "not-authorized", bare);
     return succeed(conn, state, bare);
   }
 
-  const hash: ScramHash = mechanism === "SCRAM-SHA-256" ? "SHA-256" : "SHA-1";
+  const hash = scramHashFor(mechanism);
+  if (!hash) return fail(conn, state, "invalid-mechanism", null);
   const first = parseClientFirst(message);
   if ("error" in first) return fail(conn, state, first.error, null);
   const bare = accountJid(first.username, state.host);
@@ -104,7 +114,8 @@ export async function onAuth(conn: Connection<ClientState>, state: SaslState, el
   if (!authzidMatches(first.authzid, bare)) return fail(conn, state, "invalid-authzid", bare);
   const creds = await accountStub(conn.env, bare).credentials();
   // An unknown account gets a plausible challenge, so SCRAM does not reveal which accounts exist.
-  const credential = creds ? (hash === "SHA-256" ? creds.sha256 : creds.sha1) : await fakeCredential(hash, bare, fakeSaltKey(conn));
+  // The fake salt is keyed by the server secret, so nobody can recompute it and compare.
+  const credential = creds ? credentialFor(creds, hash) : await fakeCredential(hash, bare, await serverSecret(conn.env));
   const { pending, message: challenge } = serverFirstMessage(hash, first, credential);
   state.scram = pending;
   conn.save();

@@ -67,3 +67,16 @@ export function parseFrame(frame: string, maxBytes: number): FrameResult {
   }
   return { ok: true, element: tree };
 }
+
+/** Far above any client limit: internal stanzas were size-checked where they entered. */
+const TRUSTED_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Parses a stanza another object handed over (our own code produced it, from a frame
+ * that already passed parseFrame). A failure is a bug, so it throws.
+ */
+export function parseTrusted(s: string): Element {
+  const r = parseFrame(s, TRUSTED_MAX_BYTES);
+  if (!r.ok) throw new Error(`internal stanza did not parse: ${r.text}`);
+  return r.element;
+}

@@ -408,6 +408,57 @@ describe("against a stand-in gateway (WebSocket server in the test)", () => {
   }, 60_000);
 });
 
+describe("before the gateway's <open/> (stand-in gateway)", () => {
+  it("the bridge stops reading the component: what it sends waits in TCP, not in the bridge, and all of it follows in order", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: (p) => (p.has("xmpp") ? "xmpp" : false) });
+    await new Promise((r) => wss.once("listening", r));
+    const frames: string[] = [];
+    let sendOpen: (() => void) | undefined;
+    wss.on("connection", (ws) => {
+      ws.on("message", (data) => {
+        const frame = data.toString();
+        if (frame.startsWith("<open")) {
+          sendOpen = () => ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='${COMP}' id='late' version='1.0'/>`);
+          return;
+        }
+        frames.push(frame);
+      });
+    });
+    const { port } = wss.address() as net.AddressInfo;
+    const b = await spawnBridge(`ws://127.0.0.1:${port}/xmpp-component`);
+    try {
+      const raw = await RawTcp.connect(b.port);
+      raw.write(HEADER(COMP));
+      const deadline = Date.now() + 5000;
+      while (!sendOpen && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(sendOpen).toBeDefined();
+      // 16 MiB the gateway is not ready for: without the pause the bridge would read and queue it all.
+      const N = 8192;
+      const payload = "p".repeat(2000);
+      const stanza = (i: number) => `<message to='u@localhost' id='${String(i).padStart(5, "0")}'><body>${payload}</body></message>`;
+      let burst = "";
+      for (let i = 0; i < N; i++) burst += stanza(i);
+      raw.socket.write(burst);
+      await new Promise((r) => setTimeout(r, 2000));
+      // Kernel buffers hold a few MiB at most; the rest is still in the component's own socket.
+      expect(raw.socket.writableLength).toBeGreaterThan(8 * 1024 * 1024);
+      expect(frames).toHaveLength(0);
+      sendOpen!();
+      await raw.waitFor(/id="late">/);
+      const until = Date.now() + 30_000;
+      while (frames.length < N && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(frames.length).toBe(N);
+      expect(frames.every((f, i) => f === `<message xmlns="jabber:component:accept" to="u@localhost" id="${String(i).padStart(5, "0")}"><body>${payload}</body></message>`)).toBe(true);
+      expect(raw.socket.writableLength).toBe(0);
+      raw.socket.destroy();
+    } finally {
+      b.proc.kill("SIGTERM");
+      await b.exit;
+      await new Promise((r) => wss.close(r));
+    }
+  }, 60_000);
+});
+
 describe("an unreachable gateway", () => {
   it("the component gets a header, <remote-connection-failed/> and the closing tag; one log line says why", async () => {
     const dead = await spawnBridge(`ws://127.0.0.1:${await freePort()}/xmpp-component`);

@@ -3,6 +3,7 @@
 // answers the form, lists and revokes with urn:xmpp:delegation:2#configure.
 // Checklist numbers (#n) refer to /work/shared/xep0355.md.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_TOKEN } from "./support/config";
 import { createUser, gatewayUrl, uniqueName } from "./support/gateway";
 import { RawXmpp, type Element, stanzaError } from "./support/raw-client";
 
@@ -235,11 +236,65 @@ describe("requests the server refuses", () => {
     expect(stanzaError(r).condition).toBe("not-allowed");
   });
 
+  it("on a host without client_delegation (client mode off): not-allowed", async () => {
+    const r = await comp.iq(
+      `<iq xmlns='jabber:component:accept' from='${COMP}' to='localhost' type='set' id='cr6'><query xmlns='${DNS}' to='someone@localhost'><delegate namespace='${VCARD}'/></query></iq>`,
+      "cr6",
+    );
+    expect(r.attrs.from).toBe("localhost");
+    expect(stanzaError(r)).toEqual({ type: "cancel", condition: "not-allowed" });
+  });
+
+  it("for a namespace the host does not list in client_delegation: not-allowed, even next to a listed one, and nobody is asked", async () => {
+    expect(stanzaError(await comp.iq(request("cr7", aliceBare, ["urn:example:unlisted"]), "cr7")).condition).toBe("not-allowed");
+    expect(stanzaError(await comp.iq(request("cr8", aliceBare, [VCARD, "http://jabber.org/protocol/pubsub"]), "cr8")).condition).toBe("not-allowed");
+    await a.nothing((el) => el.getName() === "message" && !!el.getChild("x", XDATA), 300);
+  });
+
+  it("for a namespace that is not a URI, or longer than 256 characters: bad-request", async () => {
+    expect(stanzaError(await comp.iq(request("cr9", aliceBare, ["not a namespace"]), "cr9")).condition).toBe("bad-request");
+    expect(stanzaError(await comp.iq(request("cr10", aliceBare, [`urn:x:${"a".repeat(251)}`]), "cr10")).condition).toBe("bad-request");
+    await a.nothing((el) => el.getName() === "message" && !!el.getChild("x", XDATA), 300);
+  });
+
   it("for a namespace the server keeps (roster, delegation itself): forbidden; for a user of another host: item-not-found; without namespace: bad-request", async () => {
     expect(stanzaError(await comp.iq(request("cr2", aliceBare, ["jabber:iq:roster"]), "cr2")).condition).toBe("forbidden");
     expect(stanzaError(await comp.iq(request("cr3", aliceBare, [DNS]), "cr3")).condition).toBe("forbidden");
     expect(stanzaError(await comp.iq(request("cr4", "someone@localhost", [VCARD]), "cr4")).condition).toBe("item-not-found");
     const noNs = `<iq xmlns='jabber:component:accept' from='${COMP}' to='${HOST}' type='set' id='cr5'><query xmlns='${DNS}' to='${aliceBare}'><delegate/></query></iq>`;
     expect(stanzaError(await comp.iq(noNs, "cr5")).condition).toBe("bad-request");
+  });
+});
+
+describe("deleting the account (M10)", () => {
+  it("withdraws its grants: the manager gets an empty <delegation to='user'/>, and nothing for it after reconnecting", async () => {
+    const carol = uniqueName("carol");
+    const carolBare = `${carol}@${HOST}`;
+    await createUser(carolBare);
+    const c = await RawXmpp.login(gatewayUrl(), { username: carol, domain: HOST, resource: "r", presence: true });
+    await comp.iq(request("cdel1", carolBare, [VCARD]), "cdel1");
+    const ask = await c.next((el) => el.getName() === "message" && !!el.getChild("x", XDATA));
+    const challenge = fieldsOf(ask.getChild("x", XDATA)!).challenge!.values[0];
+    c.send(
+      `<message xmlns='jabber:client' to='${HOST}'><x xmlns='${XDATA}' type='submit'>` +
+        `<field var='FORM_TYPE'><value>${DNS}</value></field><field var='challenge'><value>${challenge}</value></field>` +
+        `<field var='${VCARD}'><value>1</value></field></x></message>`,
+    );
+    const granted = await comp.next(isDelegationMessage(carolBare));
+    expect(granted.getChild("delegation", DNS)!.getChildren("delegated").map((d) => d.attrs.namespace)).toEqual([VCARD]);
+
+    const res = await fetch(`${gatewayUrl()}/admin/users/${encodeURIComponent(carolBare)}`, { method: "DELETE", headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(204);
+    const withdrawn = await comp.next(isDelegationMessage(carolBare));
+    expect(withdrawn.attrs).toMatchObject({ from: HOST, to: COMP });
+    expect(withdrawn.getChild("delegation", DNS)!.toString()).toBe(`<delegation xmlns="${DNS}" to="${carolBare}"/>`);
+    c.close();
+
+    comp.close();
+    await new Promise((r) => setTimeout(r, 400));
+    comp = await RawXmpp.component(gatewayUrl(), COMP, "deleg-secret");
+    // alice's grant is still advertised, carol's is not
+    await comp.next(isDelegationMessage(aliceBare));
+    await comp.nothing(isDelegationMessage(carolBare), 500);
   });
 });

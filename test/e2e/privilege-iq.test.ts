@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { NS_ROSTER, rosterItems, rosterSet } from "./support/im";
 import { stanzaError, type Element } from "./support/raw-client";
-import { COMP, ECHO, HOST, NONE, PRIV, closeAfterEach, component, entityUser, forwardedOf, newUser, onlineUser } from "./privilege-support";
+import { COMP, ECHO, HOST, NONE, PRIV, RO, closeAfterEach, component, entityUser, forwardedOf, loginUser, newUser, onlineUser } from "./privilege-support";
 
 closeAfterEach();
 
@@ -20,11 +20,13 @@ describe("executed as the user, answer wrapped (#25–#31)", () => {
     const echo = await component(ECHO, false);
     const c = await component(COMP);
     c.send(priv(alice.bare, "set", "piq-1", `<iq xmlns='jabber:client' type='set' to='${ECHO.jid}' id='sub-1'>${sub(alice.bare)}</iq>`));
-    const got = await echo.next((el) => el.getName() === "iq" && el.attrs.id === "sub-1");
+    const got = await echo.next((el) => el.getName() === "iq" && el.getChild("pubsub", PUBSUB) !== undefined);
     expect(got.attrs).toMatchObject({ type: "set", from: alice.bare, to: ECHO.jid });
+    // I7: the IQ leaves with an id of the server's, never the entity's.
+    expect(got.attrs.id).toMatch(/^priv-[0-9a-f-]{36}$/);
     expect(got.getChild("pubsub", PUBSUB)?.getChild("subscribe")?.attrs.node).toBe("urn:xmpp:microblog:0");
     expect(got.getChild("privileged_iq")).toBeUndefined();
-    echo.send(`<iq type='result' from='${ECHO.jid}' to='${alice.bare}' id='sub-1'><pubsub xmlns='${PUBSUB}'><subscription node='urn:xmpp:microblog:0' jid='${alice.bare}' subscription='subscribed'/></pubsub></iq>`);
+    echo.send(`<iq type='result' from='${ECHO.jid}' to='${alice.bare}' id='${got.attrs.id}'><pubsub xmlns='${PUBSUB}'><subscription node='urn:xmpp:microblog:0' jid='${alice.bare}' subscription='subscribed'/></pubsub></iq>`);
     const answer = await c.next((el) => el.getName() === "iq" && el.attrs.id === "piq-1");
     expect(answer.attrs).toMatchObject({ type: "result", from: alice.bare, to: COMP.jid, id: "piq-1" });
     const inner = forwardedOf(answer)!;
@@ -38,11 +40,12 @@ describe("executed as the user, answer wrapped (#25–#31)", () => {
     const echo = await component(ECHO, false);
     const c = await component(COMP);
     c.send(priv(alice.bare, "get", "piq-2", `<iq xmlns='jabber:client' type='get' to='${ECHO.jid}' id='items-1'><pubsub xmlns='${PUBSUB}'><items node='n'/></pubsub></iq>`));
-    await echo.next((el) => el.attrs.id === "items-1");
-    echo.send(`<iq type='error' from='${ECHO.jid}' to='${alice.bare}' id='items-1'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`);
+    const got = await echo.next((el) => el.getName() === "iq" && el.getChild("pubsub", PUBSUB) !== undefined);
+    echo.send(`<iq type='error' from='${ECHO.jid}' to='${alice.bare}' id='${got.attrs.id}'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`);
     const answer = await c.next((el) => el.attrs.id === "piq-2");
     expect(answer.attrs).toMatchObject({ type: "error", from: alice.bare, to: COMP.jid });
     expect(stanzaError(forwardedOf(answer)!)).toEqual({ type: "cancel", condition: "item-not-found" });
+    expect(forwardedOf(answer)!.attrs.id).toBe("items-1");
   });
 
   it("#30: an IQ to the host is answered by the host, to the user's bare JID, wrapped; #27 inner from = the user is accepted", async () => {
@@ -67,19 +70,71 @@ describe("executed as the user, answer wrapped (#25–#31)", () => {
     }
   });
 
-  it("timeout: no answer within 15 s → unwrapped remote-server-timeout with the outer id", { timeout: 40_000 }, async () => {
+  it("M8 timeout: it outlasts XEP-0355's (30 s + 5 s by default): a delegated inner IQ answered after 16 s comes back wrapped; no answer → unwrapped remote-server-timeout", { timeout: 60_000 }, async () => {
     const alice = await newUser("iq-alice");
     const echo = await component(ECHO, false);
     const c = await component(COMP);
+    const sent = Date.now();
     c.send(priv(alice.bare, "get", "piq-late", `<iq xmlns='jabber:client' type='get' to='${ECHO.jid}' id='never'><pubsub xmlns='${PUBSUB}'/></iq>`));
-    await echo.next((el) => el.attrs.id === "never");
-    const answer = await c.next((el) => el.attrs.id === "piq-late", 30_000);
+    c.send(priv(alice.bare, "get", "piq-dlg", `<iq xmlns='jabber:client' type='get' to='${HOST}' id='slow'><query xmlns='urn:example:delegated'/></iq>`));
+    const never = await echo.next((el) => el.getName() === "iq" && el.getChild("pubsub", PUBSUB) !== undefined);
+    const wrapper = await echo.next((el) => el.getName() === "iq" && el.getChild("delegation", "urn:xmpp:delegation:2") !== undefined);
+    const forwarded = wrapper.getChild("delegation")!.getChild("forwarded")!.getChild("iq")!;
+    // Past the old fixed 15 s, within the delegation's 30 s.
+    await c.nothing((el) => el.attrs.id === "piq-late" || el.attrs.id === "piq-dlg", 16_000);
+    echo.send(`<iq type='result' to='${HOST}' id='${wrapper.attrs.id}'><delegation xmlns='urn:xmpp:delegation:2'><forwarded xmlns='urn:xmpp:forward:0'>` +
+      `<iq xmlns='jabber:client' type='result' from='${HOST}' to='${alice.bare}' id='${forwarded.attrs.id}'><query xmlns='urn:example:delegated'/></iq></forwarded></delegation></iq>`);
+    const late = await c.next((el) => el.attrs.id === "piq-dlg", 3000);
+    expect(late.attrs).toMatchObject({ type: "result", from: alice.bare, to: COMP.jid });
+    expect(forwardedOf(late)!.attrs).toMatchObject({ type: "result", from: HOST, id: "slow" });
+    const answer = await c.next((el) => el.attrs.id === "piq-late", 25_000);
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(34_000);
     expect(answer.attrs).toMatchObject({ type: "error", from: alice.bare, to: COMP.jid });
     expect(stanzaError(answer)).toEqual({ type: "wait", condition: "remote-server-timeout" });
     expect(forwardedOf(answer)).toBeUndefined();
     // A late answer is dropped.
-    echo.send(`<iq type='result' from='${ECHO.jid}' to='${alice.bare}' id='never'/>`);
+    echo.send(`<iq type='result' from='${ECHO.jid}' to='${alice.bare}' id='${never.attrs.id}'/>`);
     await c.nothing((el) => el.attrs.id === "piq-late", 500);
+  });
+
+  it("I7: two entities using the same inner id for the same user each get their own answer", async () => {
+    const alice = await newUser("iq-alice");
+    const echo = await component(ECHO, false);
+    const c = await component(COMP);
+    const ro = await component(RO);
+    const ping = `<iq xmlns='jabber:client' type='get' to='${ECHO.jid}' id='same'><ping xmlns='urn:xmpp:ping'/></iq>`;
+    c.send(priv(alice.bare, "get", "from-comp", ping));
+    const first = await echo.next((el) => el.getName() === "iq" && el.getChild("ping", "urn:xmpp:ping") !== undefined);
+    ro.send(priv(alice.bare, "get", "from-ro", ping));
+    const second = await echo.next((el) => el.getName() === "iq" && el.getChild("ping", "urn:xmpp:ping") !== undefined);
+    expect(first.attrs.id).not.toBe("same");
+    expect(second.attrs.id).not.toBe(first.attrs.id);
+    // Answered in reverse order, each with a marker of which request it answers.
+    echo.send(`<iq type='result' from='${ECHO.jid}' to='${alice.bare}' id='${second.attrs.id}'><ping xmlns='urn:xmpp:ping'><n>second</n></ping></iq>`);
+    echo.send(`<iq type='result' from='${ECHO.jid}' to='${alice.bare}' id='${first.attrs.id}'><ping xmlns='urn:xmpp:ping'><n>first</n></ping></iq>`);
+    const toRo = await ro.next((el) => el.attrs.id === "from-ro");
+    const toComp = await c.next((el) => el.attrs.id === "from-comp");
+    expect(forwardedOf(toRo)!.attrs.id).toBe("same");
+    expect(forwardedOf(toRo)!.getChild("ping")!.getChildText("n")).toBe("second");
+    expect(forwardedOf(toComp)!.attrs.id).toBe("same");
+    expect(forwardedOf(toComp)!.getChild("ping")!.getChildText("n")).toBe("first");
+  });
+
+  it("I7: only an answer from the exact JID the inner IQ went to counts (not another resource of it)", async () => {
+    const alice = await newUser("iq-alice");
+    const bob = await newUser("iq-bob");
+    const one = await loginUser(bob.name, "one");
+    const two = await loginUser(bob.name, "two");
+    const c = await component(COMP);
+    c.send(priv(alice.bare, "get", "to-full", `<iq xmlns='jabber:client' type='get' to='${bob.bare}/one' id='pf'><ping xmlns='urn:xmpp:ping'/></iq>`));
+    const got = await one.next((el) => el.getName() === "iq" && el.getChild("ping", "urn:xmpp:ping") !== undefined);
+    expect(got.attrs).toMatchObject({ type: "get", from: alice.bare, to: `${bob.bare}/one` });
+    two.send(`<iq type='result' to='${alice.bare}' id='${got.attrs.id}'><forged xmlns='urn:example:x'/></iq>`);
+    await c.nothing((el) => el.attrs.id === "to-full", 800);
+    one.send(`<iq type='result' to='${alice.bare}' id='${got.attrs.id}'/>`);
+    const answer = await c.next((el) => el.attrs.id === "to-full");
+    expect(forwardedOf(answer)!.attrs).toMatchObject({ type: "result", from: `${bob.bare}/one`, id: "pf" });
+    expect(forwardedOf(answer)!.getChild("forged")).toBeUndefined();
   });
 
   it("an inner IQ in a XEP-0355-delegated namespace goes to the managing component as the user's would (to the host and to the user's bare JID)", async () => {
@@ -90,9 +145,10 @@ describe("executed as the user, answer wrapped (#25–#31)", () => {
       c.send(priv(alice.bare, "get", `p-${id}`, `<iq xmlns='jabber:client' type='get' to='${to}' id='${id}'><query xmlns='urn:example:delegated'/></iq>`));
       const wrapper = await echo.next((el) => el.getName() === "iq" && el.getChild("delegation", "urn:xmpp:delegation:2") !== undefined);
       const forwarded = wrapper.getChild("delegation")!.getChild("forwarded")!.getChild("iq")!;
-      expect(forwarded.attrs, to).toMatchObject({ type: "get", from: alice.bare, to, id });
+      expect(forwarded.attrs, to).toMatchObject({ type: "get", from: alice.bare, to });
+      expect(forwarded.attrs.id, to).toMatch(/^priv-/);
       echo.send(`<iq type='result' to='${HOST}' id='${wrapper.attrs.id}'><delegation xmlns='urn:xmpp:delegation:2'><forwarded xmlns='urn:xmpp:forward:0'>` +
-        `<iq xmlns='jabber:client' type='result' from='${to}' to='${alice.bare}' id='${id}'><query xmlns='urn:example:delegated'><answer/></query></iq></forwarded></delegation></iq>`);
+        `<iq xmlns='jabber:client' type='result' from='${to}' to='${alice.bare}' id='${forwarded.attrs.id}'><query xmlns='urn:example:delegated'><answer/></query></iq></forwarded></delegation></iq>`);
       const answer = await c.next((el) => el.attrs.id === `p-${id}`);
       expect(answer.attrs, to).toMatchObject({ type: "result", from: alice.bare, to: COMP.jid });
       const inner = forwardedOf(answer)!;

@@ -12,6 +12,21 @@ const wrapped = (id: string, inner: string, to = HOST) =>
   `<message to='${to}' id='${id}'><privilege xmlns='${PRIV}'><forwarded xmlns='${FORWARD}'>${inner}</forwarded></privilege></message>`;
 const isError = (id: string) => (el: Element) => el.getName() === "message" && el.attrs.id === id && el.attrs.type === "error";
 
+describe("a privileged message of type error (M1)", () => {
+  it("is never answered (RFC 6120 §8.3.1), nor routed: a bounced advertisement does not loop", async () => {
+    const bob = await newUser("msg-bob");
+    const b = await onlineUser(bob.name);
+    const c = await component(COMP);
+    // The component bounces the advertisement it got, original payload included.
+    const adv = c.adv!;
+    c.send(`<message type='error' to='${HOST}' id='${adv.attrs.id}'>${adv.getChild("privilege", PRIV)!.toString()}<error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`);
+    // And an error-typed wrapper that would otherwise be routed (or refused): neither happens.
+    c.send(`<message type='error' to='${HOST}' id='pm-err'><privilege xmlns='${PRIV}'><forwarded xmlns='${FORWARD}'><message xmlns='jabber:client' from='${bob.bare}' to='${bob.bare}' type='chat' id='e1'><body>x</body></message></forwarded></privilege></message>`);
+    await c.nothing((el) => el.getName() === "message", 800);
+    await b.nothing(isMessage(), 300);
+  });
+});
+
 describe("sending on behalf of a user (#18–#23)", () => {
   it("#19 #20 #23: the inner message is routed from the user's bare JID, id and payload kept; #1 the user sees nothing", async () => {
     const alice = await newUser("msg-alice");

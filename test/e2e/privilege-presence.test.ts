@@ -107,6 +107,39 @@ describe("presence of the users' contacts (#36–#38)", () => {
   });
 });
 
+describe("review fixes (I5, I6)", () => {
+  it("I5: a directed presence from someone who is not a contact reaches the user, not the `roster` entity", async () => {
+    const c = await component(COMP);
+    const alice = await newUser("pr-alice");
+    const stranger = await newUser("pr-stranger", "localhost");
+    const a = await onlineUser(alice.name, "r");
+    const s = await onlineUser(stranger.name, "x", { domain: "localhost" });
+    await c.next(presenceFrom(`${alice.bare}/r`));
+    s.send(`<presence xmlns='jabber:client' to='${alice.bare}'><status>hello</status></presence>`);
+    expect((await a.next(presenceFrom(`${stranger.bare}/x`))).getChildText("status")).toBe("hello");
+    s.send(`<presence xmlns='jabber:client' to='${alice.bare}' type='unavailable'/>`);
+    await a.next(presenceFrom(`${stranger.bare}/x`));
+    await c.nothing(presenceFrom(`${stranger.bare}/x`), 600);
+  });
+
+  it("I6: the same directed presence to two rooms at the component reaches it twice (MUC joins)", async () => {
+    const c = await component(COMP);
+    const alice = await newUser("pr-alice");
+    const a = await onlineUser(alice.name, "r");
+    await c.next(presenceFrom(`${alice.bare}/r`));
+    for (const room of ["room1", "room2", "room1"]) {
+      a.send(`<presence xmlns='jabber:client' to='${room}@${COMP.jid}/al'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+      const join = await c.next(presenceFrom(`${alice.bare}/r`));
+      expect(join.attrs.to, room).toBe(`${room}@${COMP.jid}/al`);
+      expect(join.getChild("x", "http://jabber.org/protocol/muc"), room).toBeDefined();
+    }
+    // The privileged copies keep their de-duplication: leaving sends one unavailable copy.
+    a.send(`<presence xmlns='jabber:client' type='unavailable'/>`);
+    const gone = await allFrom(c, `${alice.bare}/r`, 800);
+    expect(gone.filter((p) => p.attrs.to === COMP.jid).map((p) => p.attrs.type)).toEqual(["unavailable"]);
+  });
+});
+
 describe("when the entity connects (#40, #41)", () => {
   it("#40: the current presences of the host's online users and of their contacts, each once; other hosts' users never", async () => {
     const alice = await newUser("pr-alice");

@@ -99,6 +99,7 @@ const EXPECTED_EXAMPLE: GatewayConfig = {
           filtering: [],
         },
       },
+      clientDelegation: [],
     },
   },
   components: { "pubsub.localhost": { jid: "pubsub.localhost", hasSecret: false } },
@@ -422,10 +423,67 @@ describe("delegations (XEP-0355)", () => {
   });
 });
 
+describe("client_delegation (XEP-0355 client mode allowlist)", () => {
+  const C = `${H}.client_delegation`;
+  function clientError(list: unknown, key: string, reason: string) {
+    expectError(
+      withHost((h) => {
+        h.client_delegation = list;
+      }),
+      key,
+      reason,
+    );
+  }
+
+  it("is empty (client mode off) by default, and keeps the listed namespaces in order, frozen", () => {
+    expect(parseConfig({ XMPP_CONFIG: example() }).hosts.localhost.clientDelegation).toEqual([]);
+    const c = parseConfig({
+      XMPP_CONFIG: withHost((h) => {
+        h.client_delegation = ["vcard-temp", "jabber:iq:private", "urn:xmpp:mam:2", PUBSUB_NS];
+      }),
+    });
+    expect(c.hosts.localhost.clientDelegation).toEqual(["vcard-temp", "jabber:iq:private", "urn:xmpp:mam:2", PUBSUB_NS]);
+    expect(Object.isFrozen(c.hosts.localhost.clientDelegation)).toBe(true);
+  });
+
+  it("accepts a namespace of exactly 256 characters and refuses 257", () => {
+    const ns256 = `urn:x:${"a".repeat(250)}`;
+    expect(ns256.length).toBe(256);
+    expect(parseConfig({ XMPP_CONFIG: withHost((h) => void (h.client_delegation = [ns256])) }).hosts.localhost.clientDelegation).toEqual([ns256]);
+    clientError([`${ns256}b`], `${C}[0]`, "must be at most 256 characters long (got 257)");
+  });
+
+  it("refuses what is not an array of namespace URIs", () => {
+    clientError("vcard-temp", C, 'must be an array of namespaces (got "vcard-temp")');
+    clientError({ "urn:x": true }, C, "must be an array of namespaces (got an object)");
+    clientError(["urn:x", 5], `${C}[1]`, "must be a string (got 5)");
+    clientError([""], `${C}[0]`, "must be a non-empty namespace");
+    const notUri = 'must be a namespace URI (scheme:rest, printable ASCII, e.g. "urn:xmpp:mam:2")';
+    clientError(["pubsub"], `${C}[0]`, notUri);
+    clientError(["urn:a b"], `${C}[0]`, notUri);
+    clientError(["urn:<x>"], `${C}[0]`, notUri);
+    clientError(["1urn:x"], `${C}[0]`, notUri);
+    clientError(["urn:"], `${C}[0]`, notUri);
+    clientError(["urn:caf\u00e9"], `${C}[0]`, notUri);
+    clientError(["urn:x", "urn:y", "urn:x"], `${C}[2]`, 'duplicate namespace "urn:x"');
+  });
+
+  it("never urn:xmpp:delegation:2, nor the other namespaces the server keeps", () => {
+    clientError(
+      ["urn:x", "urn:xmpp:delegation:2"],
+      `${C}[1]`,
+      "urn:xmpp:delegation:2 is kept by the server and cannot be delegated (XEP-0355 §Security 2, §Business rules 5)",
+    );
+    for (const ns of ["jabber:iq:roster", "jabber:iq:register", "urn:ietf:params:xml:ns:xmpp-bind", "urn:xmpp:privilege:2", "http://jabber.org/protocol/commands"]) {
+      clientError([ns], `${C}[0]`, `${ns} is kept by the server and cannot be delegated (XEP-0355 §Security 2, §Business rules 5)`);
+    }
+  });
+});
+
 describe("unknown keys are refused at every level, by name", () => {
   const cases: Array<[string, (c: Example) => void, string, string]> = [
     ["top level", (c) => void (c.host = {}), "XMPP_CONFIG.host", "hosts, components, limits, delegation_timeout_ms"],
-    ["host", (c) => void ((c.hosts.localhost as HostIn).registation = true), `${H}.registation`, "registration, privileged_entities, delegations"],
+    ["host", (c) => void ((c.hosts.localhost as HostIn).registation = true), `${H}.registation`, "registration, privileged_entities, delegations, client_delegation"],
     ["privileged entity", (c) => void ((c.hosts.localhost as HostIn).privileged_entities["pubsub.localhost"].rooster = "get"), `${PUBSUB}.rooster`, "roster, push, message, presence, iq"],
     ["delegation", (c) => void ((c.hosts.localhost as HostIn).delegations["urn:xmpp:mam:2"].filter = ["node"]), `${H}.delegations["urn:xmpp:mam:2"].filter`, "jid, filtering"],
     ["limits", (c) => void (c.limits = { max_stanza: 2048 }), "XMPP_CONFIG.limits.max_stanza", "max_stanza_size, rate_per_second, burst, auth_failures_before_delay"],
@@ -462,7 +520,7 @@ describe("structure and types", () => {
     expectError(withHost((h) => void (h.registration = "yes")), `${H}.registration`, 'must be true or false (got "yes")');
     const c = parseConfig({ XMPP_CONFIG: { hosts: { localhost: { registration: true }, "example.org": {} } } });
     expect(c.hosts.localhost.registration).toBe(true);
-    expect(c.hosts["example.org"]).toEqual({ domain: "example.org", registration: false, privileged: {}, delegations: {} });
+    expect(c.hosts["example.org"]).toEqual({ domain: "example.org", registration: false, privileged: {}, delegations: {}, clientDelegation: [] });
     expect(c.components).toEqual({});
   });
 

@@ -5,10 +5,16 @@ import { describe, it, expect } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { parseFrame } from "../../src/xml/frame-parser";
 import type { Element } from "../../src/xml/stanza";
+import { parseConfig } from "../../src/config";
 import {
   ClientGrantStore,
   CLIENT_MODE_FILTERED,
+  MAX_PENDING_REQUESTS,
+  REQUEST_TTL_MS,
+  clientModeAllows,
   configureForm,
+  grantStore,
+  takeClientGrants,
   formValues,
   isYes,
   requestMessage,
@@ -86,6 +92,86 @@ describe("the grant store (#21, #26, #27)", () => {
       const revoked = runClientCommand(store, { op: "apply", answers: [{ manager: "pep.x", namespace: "urn:a", yes: false }] });
       expect(revoked.changed).toEqual([{ manager: "pep.x", namespaces: [] }]);
       expect(runClientCommand(store, { op: "lookup", namespace: "urn:a" }).manager).toBeNull();
+    });
+  });
+});
+
+describe("pending requests expire and are capped per user (#21)", () => {
+  it("forgets a request 24 h after it was made: it is no longer listed and a yes grants nothing", async () => {
+    await runInDurableObject(env.ACCOUNT.getByName(`expiry-${Date.now()}@localhost`), async (_obj, state) => {
+      let now = 1_000_000;
+      const store = new ClientGrantStore(state.storage.sql, () => now);
+      expect(REQUEST_TTL_MS).toBe(24 * 60 * 60 * 1000);
+      runClientCommand(store, { op: "ask", challenge: "c1", manager: "pep.x", namespaces: ["urn:a"] });
+      now += REQUEST_TTL_MS - 1;
+      expect(runClientCommand(store, { op: "list" }).requests).toEqual([{ challenge: "c1", manager: "pep.x", namespace: "urn:a" }]);
+      // asked again: a new challenge and a new expiry
+      runClientCommand(store, { op: "ask", challenge: "c2", manager: "pep.x", namespaces: ["urn:a", "urn:b"] });
+      now += 2;
+      expect(runClientCommand(store, { op: "list" }).requests.map((r) => [r.challenge, r.namespace])).toEqual([["c2", "urn:a"], ["c2", "urn:b"]]);
+      now += REQUEST_TTL_MS;
+      expect(runClientCommand(store, { op: "list" }).requests).toEqual([]);
+      expect(runClientCommand(store, { op: "answer-challenge", challenge: "c2", yes: ["urn:a", "urn:b"], no: [] }).grants).toEqual([]);
+      expect(runClientCommand(store, { op: "apply", answers: [{ manager: "pep.x", namespace: "urn:a", yes: true }] }).changed).toEqual([]);
+      expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM dlg_client_ask").one().n).toBe(0);
+    });
+  });
+
+  it(`keeps at most ${MAX_PENDING_REQUESTS} pending requests; more are dropped whole, repeats do not count twice`, async () => {
+    await runInDurableObject(env.ACCOUNT.getByName(`cap-${Date.now()}@localhost`), async (_obj, state) => {
+      let now = 5_000;
+      const store = new ClientGrantStore(state.storage.sql, () => now);
+      expect(MAX_PENDING_REQUESTS).toBe(20);
+      const ns = (i: number) => `urn:n:${i}`;
+      const first = Array.from({ length: 19 }, (_, i) => ns(i));
+      expect(runClientCommand(store, { op: "ask", challenge: "c1", manager: "pep.x", namespaces: first }).accepted).toBe(true);
+      // 19 pending + 2 new = 21: refused, nothing of it stored
+      expect(runClientCommand(store, { op: "ask", challenge: "c2", manager: "pep.x", namespaces: [ns(19), ns(20)] }).accepted).toBe(false);
+      expect(runClientCommand(store, { op: "list" }).requests).toHaveLength(19);
+      // a repeat of pending ones plus one new = 20: accepted
+      expect(runClientCommand(store, { op: "ask", challenge: "c3", manager: "pep.x", namespaces: [ns(0), ns(19)] }).accepted).toBe(true);
+      expect(runClientCommand(store, { op: "list" }).requests).toHaveLength(20);
+      expect(runClientCommand(store, { op: "ask", challenge: "c4", manager: "pep.y", namespaces: [ns(0)] }).accepted).toBe(false);
+      // answering frees room: one refusal, then a whole challenge (c1 still holds ns 1-18)
+      runClientCommand(store, { op: "apply", answers: [{ manager: "pep.x", namespace: ns(2), yes: false }] });
+      expect(runClientCommand(store, { op: "ask", challenge: "c5", manager: "pep.y", namespaces: [ns(0)] }).accepted).toBe(true);
+      expect(runClientCommand(store, { op: "ask", challenge: "c6", manager: "pep.y", namespaces: [ns(1)] }).accepted).toBe(false);
+      runClientCommand(store, { op: "answer-challenge", challenge: "c1", yes: [], no: [] });
+      expect(runClientCommand(store, { op: "list" }).requests.map((r) => r.challenge)).toEqual(["c3", "c3", "c5"]);
+      // and so does expiry
+      now += REQUEST_TTL_MS;
+      expect(runClientCommand(store, { op: "ask", challenge: "c7", manager: "pep.y", namespaces: Array.from({ length: 20 }, (_, i) => ns(i)) }).accepted).toBe(true);
+      expect(runClientCommand(store, { op: "list" }).requests).toHaveLength(20);
+    });
+  });
+});
+
+describe("the host's allowlist (hosts.H.client_delegation)", () => {
+  it("allows only listed namespaces, never the server's own even if listed by hand", () => {
+    const c = parseConfig({ XMPP_CONFIG: { hosts: { "a.example": { client_delegation: ["vcard-temp"] }, "b.example": {} } } });
+    expect(clientModeAllows(c.hosts["a.example"]!, "vcard-temp")).toBe(true);
+    expect(clientModeAllows(c.hosts["a.example"]!, "jabber:iq:private")).toBe(false);
+    expect(clientModeAllows(c.hosts["b.example"]!, "vcard-temp")).toBe(false);
+    const forged = { ...c.hosts["a.example"]!, clientDelegation: ["jabber:iq:roster"] };
+    expect(clientModeAllows(forged, "jabber:iq:roster")).toBe(false);
+  });
+});
+
+describe("account deletion (takeClientGrants)", () => {
+  it("returns the grants and forgets the cached store, so a new account on the same storage starts clean", async () => {
+    await runInDurableObject(env.ACCOUNT.getByName(`deleted-${Date.now()}@localhost`), async (_obj, state) => {
+      const sql = state.storage.sql;
+      const store = grantStore(sql);
+      runClientCommand(store, { op: "ask", challenge: "c1", manager: "pep.x", namespaces: ["urn:a", "urn:b"] });
+      runClientCommand(store, { op: "answer-challenge", challenge: "c1", yes: ["urn:a", "urn:b"], no: [] });
+      expect(takeClientGrants(sql)).toEqual([
+        { manager: "pep.x", namespace: "urn:a" },
+        { manager: "pep.x", namespace: "urn:b" },
+      ]);
+      await state.storage.deleteAll();
+      const fresh = grantStore(sql);
+      expect(fresh).not.toBe(store);
+      expect(runClientCommand(fresh, { op: "list" })).toMatchObject({ grants: [], requests: [] });
     });
   });
 });

@@ -41,7 +41,7 @@ function delegation(namespace: string, filtering: string[] = [], jid = COMP): De
 function host(...ds: Delegation[]): HostConfig {
   const delegations: Record<string, Delegation> = Object.create(null);
   for (const d of ds) delegations[d.namespace] = d;
-  return { domain: "example.org", registration: false, privileged: Object.create(null), delegations };
+  return { domain: "example.org", registration: false, privileged: Object.create(null), delegations, clientDelegation: [] };
 }
 
 const HOST = host(delegation(PUBSUB), delegation(MAM, ["node"]), delegation(BARE_DISCO_INFO), delegation(BARE_DISCO_ITEMS));

@@ -1,6 +1,6 @@
 // RFC 7395 §3.3.3 framing and RFC 6120 §11.1 restricted XML, as parseFrame enforces them.
 import { describe, expect, it } from "vitest";
-import { parseFrame } from "../../src/xml/frame-parser";
+import { parseFrame, parseTrusted } from "../../src/xml/frame-parser";
 
 const MAX = 256 * 1024;
 
@@ -41,5 +41,16 @@ describe("parseFrame", () => {
     const r = parseFrame(`<a>${"é".repeat(1000)}</a>`, small); // 2000 bytes of payload in 1000 UTF-16 units
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.condition).toBe("policy-violation");
+  });
+});
+
+describe("parseTrusted (stanzas handed between objects)", () => {
+  it("parses a stanza beyond any client limit", () => {
+    const big = `<message xmlns='jabber:client'><body>${"x".repeat(20 * 1024 * 1024)}</body></message>`;
+    expect(parseTrusted(big).getChildText("body")!.length).toBe(20 * 1024 * 1024);
+  });
+  it("throws on what no gateway code produces", () => {
+    expect(() => parseTrusted("<a><b></a>")).toThrow(/^internal stanza did not parse: /);
+    expect(() => parseTrusted("<a/><b/>")).toThrow("internal stanza did not parse: more than one top-level element in a frame");
   });
 });

@@ -1,6 +1,6 @@
 // JID validation (RFC 7622) and the router's destination classification.
 import { describe, expect, it } from "vitest";
-import { parseJid } from "../../src/jid/jid";
+import { bareOf, domainOf, parseJid } from "../../src/jid/jid";
 import { classify } from "../../src/routing/destination";
 import { parseConfig } from "../../src/config";
 
@@ -27,5 +27,15 @@ describe("classify", () => {
     expect(dest("pubsub.localhost")).toEqual({ kind: "component", component: "pubsub.localhost" });
     expect(dest("node@pubsub.localhost/x")).toEqual({ kind: "component", component: "pubsub.localhost" });
     expect(dest("bob@remote.example")).toEqual({ kind: "remote", domain: "remote.example" });
+  });
+});
+
+describe("bareOf and domainOf", () => {
+  it("cut at the first slash, then after the @ of the bare part", () => {
+    expect(domainOf("alice@example.com/phone")).toBe("example.com");
+    expect(domainOf("example.com/res@evil.example")).toBe("example.com");
+    expect(domainOf("room@muc.example/nick@with/slash")).toBe("muc.example");
+    expect(domainOf("example.com")).toBe("example.com");
+    expect(bareOf("a@b/c/d")).toBe("a@b");
   });
 });

@@ -320,3 +320,120 @@ describe("presence de-duplication key (#41)", () => {
     expect(presenceCanon(el(`<presence from="b@x/r" type="unavailable"/>`))).not.toBe(presenceCanon(el(`<presence from="b@x/r"/>`)));
   });
 });
+
+// ---- review fixes (M1, M7, M8, M10, I5, I6): behaviour with storage, in workerd ----------
+
+describe("privileged message of type error (M1)", () => {
+  it("is dropped without an answer; the same message not of type error is refused", async () => {
+    const { env } = await import("cloudflare:test");
+    const { handlePrivilegedMessage } = await import("../../src/privilege/privileged-message");
+    // ro.example has no message permission: without type='error' the answer is forbidden.
+    const inner = `<message xmlns="jabber:client" from="alice@a.example" to="bob@b.example" id="m"/>`;
+    const wrap = (type: string) => el(`<message xmlns="jabber:client" from="ro.example" to="a.example" id="pm-e"${type}><privilege xmlns="${PRIV}"><forwarded xmlns="urn:xmpp:forward:0">${inner}</forwarded></privilege></message>`);
+    const counted: string[] = [];
+    const refused = await handlePrivilegedMessage(env, config, wrap(""), (k) => counted.push(k));
+    expect(refused.length).toBe(1);
+    expect(el(refused[0]!).attrs).toMatchObject({ type: "error", from: "a.example", to: "ro.example", id: "pm-e" });
+    expect(el(refused[0]!).getChild("error")?.getChild("forbidden")).toBeDefined();
+    expect(await handlePrivilegedMessage(env, config, wrap(` type="error"`), (k) => counted.push(k))).toEqual([]);
+    expect(counted).toEqual(["message/forbidden"]);
+  });
+});
+
+describe("host directory of online accounts (M7, M10)", () => {
+  it("M7: is only told about accounts of hosts where some entity has presence access", async () => {
+    const { privilegeHooks } = await import("../../src/privilege/account-hooks");
+    const calls: Array<[string, string, boolean]> = [];
+    const fakeEnv = { HOST: { getByName: (h: string) => ({ setOnline: async (b: string, on: boolean) => void calls.push([h, b, on]) }) } };
+    const accountAt = (host: string) => ({ env: fakeEnv, config, bare: `u@${host}`, host: config.hosts[host]! }) as unknown as import("../../src/account/account").Account;
+    await privilegeHooks.online(accountAt("b.example"), true); // b.example: roster only, no presence
+    await privilegeHooks.online(accountAt("b.example"), false);
+    expect(calls).toEqual([]);
+    await privilegeHooks.online(accountAt("a.example"), true);
+    await privilegeHooks.online(accountAt("a.example"), false);
+    expect(calls).toEqual([["a.example", "u@a.example", true], ["a.example", "u@a.example", false]]);
+  });
+
+  it("M10: a deleted account leaves the directory", async () => {
+    const { env } = await import("cloudflare:test");
+    const { deriveCredentials } = await import("../../src/sasl");
+    const bare = `del-${Date.now().toString(36)}@localhost`;
+    await env.ACCOUNT.getByName(bare).setCredentials(await deriveCredentials("pw"), true);
+    await env.HOST.getByName("localhost").setOnline(bare, true);
+    expect(await env.HOST.getByName("localhost").onlineAccounts()).toContain(bare);
+    expect(await env.ACCOUNT.getByName(bare).deleteAccount("gone")).toBe(true);
+    expect(await env.HOST.getByName("localhost").onlineAccounts()).not.toContain(bare);
+  });
+});
+
+describe("privileged IQ timeout (M8)", () => {
+  it("outlasts the XEP-0355 delegation timeout by 5 s, never below 15 s", async () => {
+    const { privilegedIqTimeoutMs } = await import("../../src/privilege/privileged-iq");
+    expect(config.delegationTimeoutMs).toBe(30_000); // the default
+    expect(privilegedIqTimeoutMs(config)).toBe(35_000);
+    expect(privilegedIqTimeoutMs({ ...config, delegationTimeoutMs: 1_000 })).toBe(15_000);
+    expect(privilegedIqTimeoutMs({ ...config, delegationTimeoutMs: 120_000 })).toBe(125_000);
+  });
+});
+
+describe("component presence de-duplication (I6)", () => {
+  it("only applies to copies addressed to the component's domain; an unavailable removes the row", async () => {
+    const { env, runInDurableObject } = await import("cloudflare:test");
+    const { deliverPresenceToComponent } = await import("../../src/privilege/presence");
+    await runInDurableObject(env.COMPONENT.getByName(`dedup-${Date.now().toString(36)}`), async (_obj, state) => {
+      const sql = state.storage.sql;
+      const router = { config, jid: "pep.example", store: { sql } } as unknown as import("../../src/component/router").Router;
+      const p = (to: string, extra = "") => el(`<presence xmlns="jabber:client" from="alice@a.example/r" to="${to}"${extra}><x xmlns="http://jabber.org/protocol/muc"/></presence>`);
+      // The same directed presence to two rooms (a MUC join each): both delivered.
+      expect(deliverPresenceToComponent(router, p("room1@pep.example/nick"))).toBe(true);
+      expect(deliverPresenceToComponent(router, p("room2@pep.example/nick"))).toBe(true);
+      expect(deliverPresenceToComponent(router, p("room2@pep.example/nick"))).toBe(true);
+      // Privileged copies (to the domain): an identical repeat is dropped.
+      expect(deliverPresenceToComponent(router, p("pep.example"))).toBe(true);
+      expect(deliverPresenceToComponent(router, p("pep.example"))).toBe(false);
+      const rows = () => sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM priv_last_presence").one().n;
+      expect(rows()).toBe(1);
+      // Unavailable: delivered once, and the row is gone; a second one is a repeat.
+      expect(deliverPresenceToComponent(router, p("pep.example", ` type="unavailable"`))).toBe(true);
+      expect(rows()).toBe(0);
+      expect(deliverPresenceToComponent(router, p("pep.example", ` type="unavailable"`))).toBe(false);
+      expect(deliverPresenceToComponent(router, p("pep.example"))).toBe(true);
+    });
+  });
+});
+
+describe("contacts' presences kept for `presence: roster` (I5)", () => {
+  it("keeps and forwards only presences of contacts the user is subscribed to, within limits", async () => {
+    const { env, runInDurableObject } = await import("cloudflare:test");
+    const { Account } = await import("../../src/account/account");
+    const { privilegeHooks } = await import("../../src/privilege/account-hooks");
+    const store = await import("../../src/privilege/store");
+    const { NO_CONTACT } = await import("../../src/roster/subscription");
+    await runInDurableObject(env.ACCOUNT.getByName(`i5-${Date.now().toString(36)}@a.example`), async (_obj, state) => {
+      const sql = state.storage.sql;
+      const account = new Account(env, config, "alice@a.example", sql, () => undefined);
+      const contact = (jid: string, subscription: "to" | "from" | "both") =>
+        account.roster.put({ jid, name: null, groups: [], pendingStanza: null, state: { ...NO_CONTACT, subscription, inRoster: true } });
+      contact("carl@b.example", "to");
+      contact("dora@b.example", "from");
+      const pres = (from: string, extra = "") => el(`<presence xmlns="jabber:client" from="${from}" to="alice@a.example"${extra}><show>away</show></presence>`);
+      const kept = () => store.contactPresences(sql).map((r) => r.jid);
+      await privilegeHooks.contactPresence(account, pres("carl@b.example/desk"));
+      await privilegeHooks.contactPresence(account, pres("dora@b.example/desk")); // 'from' only: not her presence to see
+      await privilegeHooks.contactPresence(account, pres("stranger@b.example/x")); // directed presence, not a contact
+      expect(kept()).toEqual(["carl@b.example/desk"]);
+      // A former contact's kept presence is not replayed (and forgotten); its unavailable still clears it.
+      store.rememberContactPresence(sql, "ex@b.example/r", `<presence xmlns="jabber:client" from="ex@b.example/r"/>`);
+      expect(privilegeHooks.currentPresences(account, true)).toEqual([`<presence xmlns="jabber:client" from="carl@b.example/desk"><show>away</show></presence>`]);
+      expect(kept()).toEqual(["carl@b.example/desk"]);
+      await privilegeHooks.contactPresence(account, pres("carl@b.example/desk", ` type="unavailable"`));
+      expect(kept()).toEqual([]);
+      // Limits: a presence over MAX_STORED_PRESENCE is not kept, nor a new JID beyond MAX_CONTACT_PRESENCES.
+      expect(store.rememberContactPresence(sql, "big@b.example/r", `<presence>${"x".repeat(store.MAX_STORED_PRESENCE)}</presence>`)).toBe(false);
+      for (let i = 0; i < store.MAX_CONTACT_PRESENCES; i++) expect(store.rememberContactPresence(sql, `c${i}@b.example/r`, "<presence/>")).toBe(true);
+      expect(store.rememberContactPresence(sql, "one-more@b.example/r", "<presence/>")).toBe(false);
+      expect(store.rememberContactPresence(sql, "c0@b.example/r", "<presence><show>xa</show></presence>")).toBe(true); // updates still fit
+      expect(kept().length).toBe(store.MAX_CONTACT_PRESENCES);
+    });
+  });
+});

@@ -3,7 +3,9 @@
 import { describe, it, expect } from "vitest";
 import {
   NO_CONTACT,
+  SUBSCRIPTION_TYPES,
   describeState,
+  isSubscriptionType,
   inbound,
   outbound,
   removeItem,
@@ -423,5 +425,13 @@ describe("RFC 6121 §3: a full exchange", () => {
 
     // §3.1.3: the contact asks again (e.g. after losing state): auto-approved.
     expect(inbound(user, "subscribe").autoReply).toBe("subscribed");
+  });
+});
+
+describe("subscription stanza types (RFC 6121 §3)", () => {
+  it("are exactly the four subscription presence types", () => {
+    expect([...SUBSCRIPTION_TYPES].sort()).toEqual(["subscribe", "subscribed", "unsubscribe", "unsubscribed"]);
+    for (const t of [undefined, "", "probe", "unavailable", "error", "Subscribe"]) expect(isSubscriptionType(t)).toBe(false);
+    for (const t of SUBSCRIPTION_TYPES) expect(isSubscriptionType(t)).toBe(true);
   });
 });
