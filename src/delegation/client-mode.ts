@@ -3,7 +3,7 @@
 // command urn:xmpp:delegation:2#configure, which also lists and revokes grants).
 // Grants live in the user's AccountObject and persist, since the command exists.
 //
-// Flow (docs/delegation.md "Client mode"):
+// Flow (README.md, "Client mode"):
 //   1. manager → host: <iq type='set'><query xmlns='urn:xmpp:delegation:2' to='user@host'>
 //      <delegate namespace='NS'/>…</query></iq>; the gateway answers `result` at once (the
 //      request was passed on; v0.5 does not define this answer) and stores the request.

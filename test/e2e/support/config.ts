@@ -66,7 +66,7 @@ export const E2E_CONFIG = {
       // XEP-0355: an inner privileged IQ in this namespace goes to echo.comp.localhost (privilege-iq.test.ts).
       delegations: { "urn:example:delegated": { jid: "echo.comp.localhost" } },
     },
-    // XEP-0355 (test/e2e/delegation-*.test.ts): a PEP component, as in docs/delegation.md,
+    // XEP-0355 (test/e2e/delegation-*.test.ts): a PEP component, as in the README ("XEP-0355 namespace delegation"),
     // and client mode for the namespaces delegation-client.test.ts asks for.
     "deleg.localhost": {
       client_delegation: ["vcard-temp", "jabber:iq:private"],
