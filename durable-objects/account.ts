@@ -26,7 +26,7 @@ export class AccountObject extends DurableObject<Env> {
     const account = new Account(this.env, loaded.config, bare, this.ctx.storage.sql, (p) =>
       this.ctx.waitUntil(p.catch((e) => console.error("account task failed", String(e)))),
     );
-    account.exists = async () => this.credentialsNow() !== null;
+    account.exists = async () => this.hasAccount();
     // XEP-0356 privileged IQs time out on the object's alarm (src/privilege/privileged-iq.ts).
     setAlarmSetter(account, (at) => this.ctx.waitUntil(this.ctx.storage.setAlarm(at).catch(() => undefined)));
     this.cached = account;
@@ -37,6 +37,17 @@ export class AccountObject extends DurableObject<Env> {
     return this.ctx.storage.kv.get<StoredCredentials>("credentials") ?? null;
   }
 
+  /** Whether the account exists, read once per object lifetime: only this object writes
+   *  its credentials, so the cached answer changes only in setCredentials/deleteAccount.
+   *  (Every stanza to the account asks; reading and cloning the keys each time showed
+   *  in the benchmark's profile.) */
+  private existsCache: boolean | null = null;
+
+  private hasAccount(): boolean {
+    this.existsCache ??= this.credentialsNow() !== null;
+    return this.existsCache;
+  }
+
   // ---- credentials and lifecycle ----------------------------------------------------
 
   async credentials(): Promise<StoredCredentials | null> {
@@ -44,23 +55,25 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   async exists(): Promise<boolean> {
-    return this.credentialsNow() !== null;
+    return this.hasAccount();
   }
 
   /** Sets the SCRAM keys. With `createOnly`, an existing account is left alone. */
   async setCredentials(creds: StoredCredentials, createOnly: boolean): Promise<"created" | "changed" | "exists"> {
-    const existed = this.credentialsNow() !== null;
+    const existed = this.hasAccount();
     if (existed && createOnly) return "exists";
     this.ctx.storage.kv.put("credentials", creds);
+    this.existsCache = true;
     return existed ? "changed" : "created";
   }
 
   /** Deletes the account: its connections are closed and every stored row removed. */
   async deleteAccount(reason: string): Promise<boolean> {
-    const existed = this.credentialsNow() !== null;
+    const existed = this.hasAccount();
     const sessions = this.account().resources.list().map((r) => r.session);
     const clientGrants = takeClientGrants(this.ctx.storage.sql);
     this.ctx.storage.kv.delete("credentials");
+    this.existsCache = false;
     await Promise.all(sessions.map((s) => sessionStub(this.env, s).kick("not-authorized", reason).catch(() => undefined)));
     await this.ctx.storage.deleteAll();
     this.cached = null;
@@ -72,7 +85,7 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   async recordAuthFailure(): Promise<number> {
-    if (!this.credentialsNow()) return 0;
+    if (!this.hasAccount()) return 0;
     const kv = this.ctx.storage.kv;
     const now = Date.now();
     const since = kv.get<number>("auth_since") ?? 0;
@@ -89,7 +102,7 @@ export class AccountObject extends DurableObject<Env> {
   // ---- sessions -----------------------------------------------------------------------
 
   async bind(resource: string, session: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-    if (!this.credentialsNow()) return { ok: false, reason: "the account no longer exists" };
+    if (!this.hasAccount()) return { ok: false, reason: "the account no longer exists" };
     await this.account().bind(resource, session);
     return { ok: true };
   }
@@ -100,7 +113,7 @@ export class AccountObject extends DurableObject<Env> {
   async unbind(resource: string, session: string): Promise<void> {
     // A deleted account's sessions unbind while deleteAccount kicks them: their contacts
     // still get unavailable. Without credentials and without resources there is nothing to do.
-    if (!this.credentialsNow() && !this.hasTable("resources")) return;
+    if (!this.hasAccount() && !this.hasTable("resources")) return;
     await this.account().unbind(resource, session);
   }
 
@@ -115,17 +128,17 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   async ownPresence(resource: string, stanza: string): Promise<string[]> {
-    if (!this.credentialsNow()) return [];
+    if (!this.hasAccount()) return [];
     return this.account().ownPresence(resource, stanza);
   }
 
   async outboundSubscription(stanza: string): Promise<string[]> {
-    if (!this.credentialsNow()) return [];
+    if (!this.hasAccount()) return [];
     return this.account().outboundSubscription(stanza);
   }
 
   async trackDirectedPresence(resource: string, jid: string, unavailable: boolean): Promise<void> {
-    if (!this.credentialsNow()) return;
+    if (!this.hasAccount()) return;
     await this.account().trackDirectedPresence(resource, jid, unavailable);
   }
 
@@ -140,7 +153,7 @@ export class AccountObject extends DurableObject<Env> {
 
   /** The presences a privileged entity connecting now would have had from this account. */
   async privilegePresences(contacts: boolean): Promise<string[]> {
-    if (!this.credentialsNow()) return [];
+    if (!this.hasAccount()) return [];
     return privilegeHooks.currentPresences(this.account(), contacts);
   }
 

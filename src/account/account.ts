@@ -298,7 +298,7 @@ export class Account {
     const stanza = parseTrusted(raw);
     const to = parseJid(stanza.attrs.to ?? this.bare) ?? parseJid(this.bare)!;
     if (!(await this.exists())) return this.receiveForMissing(stanza, to.resource);
-    if (stanza.name === "message") return this.receiveMessage(stanza, to.resource);
+    if (stanza.name === "message") return this.receiveMessage(stanza, to.resource, true, raw);
     if (stanza.name === "presence") return this.receivePresence(stanza, to.resource);
     return this.receiveIq(stanza, to.resource);
   }
@@ -317,14 +317,15 @@ export class Account {
     return noAccountReply(stanza, resource);
   }
 
-  private async receiveMessage(msg: Element, resource: string, retry = true): Promise<string[]> {
+  /** `raw`, when given, is `msg` as it arrived: forwarded as is, not serialised again. */
+  private async receiveMessage(msg: Element, resource: string, retry = true, raw?: string): Promise<string[]> {
     const type = parseMessageType(msg.attrs.type);
     const resources = this.resources.list();
     const d = resource ? messageToFull(type, resource, true, resources) : messageToBare(type, true, resources);
     switch (d.kind) {
       case "resources": {
-        const raw = msg.toString();
-        const delivered = await Promise.all(d.resources.map((name) => this.toResource(this.resources.get(name)!, raw)));
+        const wire = raw ?? msg.toString();
+        const delivered = await Promise.all(d.resources.map((name) => this.toResource(this.resources.get(name)!, wire)));
         if (delivered.includes(true) || !retry) return [];
         // Every chosen connection was dead (and is now forgotten): decide once more, which may store it offline.
         await this.pruneDead();

@@ -25,8 +25,23 @@ function tooLong(part: string): boolean {
   return part.length > MAX_PART_BYTES || encoder.encode(part).length > MAX_PART_BYTES;
 }
 
+// Every stanza's `to` (and many `from`s) is parsed at least once, and the same few JIDs
+// recur: remembering recent answers keeps @xmpp/jid's escaping checks, NFC and UTF-8
+// length counts off the hot path. Results are frozen, so sharing them is safe.
+const MEMO_SIZE = 2048;
+const memo = new Map<string, Jid | null>();
+
 /** Parses and validates a JID; null when it is malformed. */
 export function parseJid(input: string): Jid | null {
+  const known = memo.get(input);
+  if (known !== undefined) return known;
+  const parsed = parseUncached(input);
+  if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
+  memo.set(input, parsed);
+  return parsed;
+}
+
+function parseUncached(input: string): Jid | null {
   let rest = input;
   let resource = "";
   const slash = rest.indexOf("/");
@@ -51,7 +66,7 @@ export function parseJid(input: string): Jid | null {
   domain = j.domain;
   resource = j.resource;
   const bare = local ? `${local}@${domain}` : domain;
-  return { local, domain, resource, bare, full: resource ? `${bare}/${resource}` : bare };
+  return Object.freeze({ local, domain, resource, bare, full: resource ? `${bare}/${resource}` : bare });
 }
 
 export function bareOf(jid: string): string {

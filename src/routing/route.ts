@@ -29,9 +29,13 @@ export type Bounce = string[];
  * immediate IQ answer), which the caller delivers back.
  */
 export async function routeStanza(env: Env, config: GatewayConfig, stanza: Element, dest?: Destination): Promise<Bounce> {
-  const to = stanza.attrs.to ? parseJid(stanza.attrs.to) : null;
-  if (!to) return isResponse(stanza) ? [] : [errorReply(stanza, "jid-malformed").toString()];
-  const target = dest ?? classify(config, to);
+  let target = dest;
+  if (!target) {
+    // Callers that already classified the `to` pass `dest`: no second parse.
+    const to = stanza.attrs.to ? parseJid(stanza.attrs.to) : null;
+    if (!to) return isResponse(stanza) ? [] : [errorReply(stanza, "jid-malformed").toString()];
+    target = classify(config, to);
+  }
   switch (target.kind) {
     case "account":
       return accountStub(env, target.bare).receive(stanza.toString());
