@@ -3,7 +3,7 @@
 // one run. Starts both under `wrangler dev` (own process groups, fresh state, free
 // ports), provisions accounts through the admin API, drives every scenario from this
 // process over real WebSockets, prints each figure with its ratio to the floor, and
-// stops both servers. See docs/bench.md.
+// stops both servers. See the README, "Benchmarks".
 //
 //   npm run bench                 full run (each scenario's window ≤ 20 s)
 //   npm run bench -- --quick      smoke run: small N, 3 s windows

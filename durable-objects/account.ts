@@ -110,7 +110,13 @@ export class AccountObject extends DurableObject<Env> {
   // Below, a missing account (never created, or deleted under a live session) is answered
   // without building its tables: see Account.receive and src/account/no-account.ts.
 
-  async unbind(resource: string, session: string): Promise<void> {
+  /** The connection object a bound resource lives in (src/routing/direct.ts), or null. */
+  async sessionOf(resource: string): Promise<string | null> {
+    if (!this.hasAccount() || !this.hasTable("resources")) return null;
+    return this.account().resources.get(resource)?.session ?? null;
+  }
+
+    async unbind(resource: string, session: string): Promise<void> {
     // A deleted account's sessions unbind while deleteAccount kicks them: their contacts
     // still get unavailable. Without credentials and without resources there is nothing to do.
     if (!this.hasAccount() && !this.hasTable("resources")) return;

@@ -46,8 +46,19 @@ export class SessionObject extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": "xmpp" } });
   }
 
+  /** The attachment as last saved, so a frame does not deserialise it again; empty
+   *  after a wake from hibernation, when the attachment itself is read. */
+  private attachments = new WeakMap<WebSocket, Attachment>();
+
+  private attachment(ws: WebSocket): Attachment {
+    let a = this.attachments.get(ws);
+    if (!a) this.attachments.set(ws, (a = ws.deserializeAttachment() as Attachment));
+    return a;
+  }
+
   private connection(ws: WebSocket): Connection<StreamState> {
-    const attachment = ws.deserializeAttachment() as Attachment;
+    const attachment = this.attachment(ws);
+    const attachments = this.attachments;
     const config = this.config();
     const ctx = this.ctx;
     const buckets = this.buckets;
@@ -56,9 +67,11 @@ export class SessionObject extends DurableObject<Env> {
       config,
       sessionId: ctx.id.toString(),
       remoteAddress: attachment.remoteAddress,
-      state: attachment.state,
+      state: structuredClone(attachment.state), // handlers mutate it; only save() publishes
       save() {
-        ws.serializeAttachment({ state: conn.state, remoteAddress: attachment.remoteAddress } satisfies Attachment);
+        const saved: Attachment = { state: structuredClone(conn.state), remoteAddress: attachment.remoteAddress };
+        ws.serializeAttachment(saved);
+        attachments.set(ws, saved);
       },
       send(el: Element | string) {
         try {
@@ -157,8 +170,19 @@ export class SessionObject extends DurableObject<Env> {
   async deliver(stanza: string): Promise<boolean> {
     const ws = this.socket();
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    const state = (ws.deserializeAttachment() as Attachment).state;
+    const state = this.attachment(ws).state;
     if (state.phase !== "bound" && state.phase !== "ready") return false;
+    ws.send(stanza);
+    return true;
+  }
+
+  /** Delivers a stanza only if this connection is bound to exactly `full` (the
+   *  sender's shortcut past the recipient's account; see src/routing/direct.ts). */
+  async deliverTo(full: string, stanza: string): Promise<boolean> {
+    const ws = this.socket();
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    const state = this.attachment(ws).state;
+    if (state.phase !== "bound" || state.full !== full) return false;
     ws.send(stanza);
     return true;
   }
@@ -167,7 +191,7 @@ export class SessionObject extends DurableObject<Env> {
   async alive(): Promise<boolean> {
     const ws = this.socket();
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    return (ws.deserializeAttachment() as Attachment).state.phase !== "closed";
+    return this.attachment(ws).state.phase !== "closed";
   }
 
   /** Ends this connection with a stream error (conflict, account deleted, shutdown). */

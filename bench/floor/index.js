@@ -1,4 +1,4 @@
-// The benchmark's floor (docs/bench.md): a Worker and one Durable Object class that
+// The benchmark's floor (README, "Benchmarks"): a Worker and one Durable Object class that
 // only relay WebSocket messages, with the Hibernation API. Each socket is held by its
 // own object, named by the `user` query parameter (the account's bare JID); a frame is
 // relayed with exactly one RPC call to the object of the peer named in its `to`

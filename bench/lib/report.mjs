@@ -1,4 +1,4 @@
-// The figures of a run as a Markdown table (docs/bench.md, README), from the results
+// The figures of a run as a Markdown table (README, "Benchmarks"), from the results
 // object run.mjs builds. Also a command: `node bench/lib/report.mjs results.json`.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

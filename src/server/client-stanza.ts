@@ -8,6 +8,7 @@ import { parseJid, type Jid } from "../jid/jid";
 import { classify } from "../routing/destination";
 import { accountStub, routeStanza } from "../routing/route";
 import { dispatchIqRequest } from "../routing/dispatch-iq";
+import { deliverDirect, learnRoute } from "../routing/direct";
 import type { HostConfig } from "../config";
 import { answerRegistrationIq } from "./registration";
 import { handleHostMessage } from "../delegation/client-mode";
@@ -101,6 +102,14 @@ async function onMessage(conn: Conn, state: Bound, msg: Element, to: Jid | null)
   if (dest.kind === "host" && isPrivilegedMessageToHost(conn.config, msg)) return sendAll(conn, await handlePrivilegedMessage(conn.env, conn.config, msg));
   // XEP-0355 client mode: the user's answer to a delegation request (a submitted form).
   if (dest.kind === "host") return sendAll(conn, await handleHostMessage(conn.env, conn.config, conn.config.hosts[dest.host]!, msg));
+  if (dest.kind === "account" && dest.resource) {
+    // To a bound full JID: straight to its connection when the route is known.
+    const raw = msg.toString();
+    if (await deliverDirect(conn.env, to.full, raw)) return;
+    sendAll(conn, await routeStanza(conn.env, conn.config, msg, dest));
+    conn.waitUntil(learnRoute(conn.env, dest.bare, dest.resource));
+    return;
+  }
   sendAll(conn, await routeStanza(conn.env, conn.config, msg, dest));
 }
 

@@ -126,4 +126,26 @@ describe("SessionObject and AccountObject in workerd", () => {
     expect(await account.credentials()).toBeNull();
     expect(await account.deleteAccount("again")).toBe(false);
   });
+  it("messages to a full JID keep arriving once the sender knows the direct route, and follow a replaced session", async () => {
+    const a = unique("da"), b = unique("db");
+    for (const u of [a, b]) await env.ACCOUNT.getByName(`${u}@localhost`).setCredentials(await deriveCredentials("pw"), true);
+    const alice = (await login(a, "pw", "r")).s;
+    const bob1 = (await login(b, "pw", "desk")).s;
+    const send = (i: number) => alice.send(`<message xmlns='jabber:client' to='${b}@localhost/desk' type='chat' id='m${i}'><body>${i}</body></message>`);
+    // The first goes through bob's account (and teaches alice's side the route); the rest go direct.
+    for (let i = 0; i < 3; i++) {
+      send(i);
+      const m = await bob1.next((e) => e.name === "message" && e.attrs.id === `m${i}`);
+      expect(m.attrs.from).toBe(`${a}@localhost/r`);
+      expect(m.getChildText("body")).toBe(String(i));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // A new session binds the same resource: the old one gets conflict, the route is stale.
+    const bob2 = (await login(b, "pw", "desk")).s;
+    send(9);
+    const m = await bob2.next((e) => e.name === "message" && e.attrs.id === "m9");
+    expect(m.getChildText("body")).toBe("9");
+    alice.close();
+    bob2.close();
+  });
 });
