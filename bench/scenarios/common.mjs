@@ -1,6 +1,6 @@
 // What every scenario needs: logging accounts in with bounded concurrency, closing them.
 import { Client } from "../lib/xmpp.mjs";
-import { sleep } from "../lib/stats.mjs";
+import { cpuWindow, sleep } from "../lib/stats.mjs";
 
 export const PASSWORD = "bench-password";
 
@@ -36,3 +36,17 @@ export async function closeAll(clients) {
 }
 
 export const pingFrame = (c, id) => `<iq from='${c.full}' to='${c.host}' type='get' id='${id}'><ping xmlns='urn:xmpp:ping'/></iq>`;
+
+/**
+ * The measured part of a scenario: a warm-up, then `durationMs` (or until `isStopped()`)
+ * with `setMeasuring(true)`; returns the server's CPU window over that time.
+ */
+export async function measuredWindow(target, warmupMs, durationMs, isStopped, setMeasuring) {
+  await sleep(warmupMs);
+  const end = cpuWindow(target.server);
+  setMeasuring(true);
+  const deadline = Date.now() + durationMs;
+  while (!isStopped() && Date.now() < deadline) await sleep(50);
+  setMeasuring(false);
+  return end();
+}

@@ -7,8 +7,8 @@
 //
 // References: XEP-0355 v0.5 §Stanza forwarding; XEP-0114; RFC 6120 §8.2.3.
 import { attr, Component } from "../lib/xmpp.mjs";
-import { cpuWindow, quiet, sleep } from "../lib/stats.mjs";
-import { closeAll, loginAll } from "./common.mjs";
+import { quiet, sleep } from "../lib/stats.mjs";
+import { closeAll, loginAll, measuredWindow } from "./common.mjs";
 
 /** The component's answers: a wrapped result for a forwarded IQ, a plain one otherwise. */
 function answer(component, frame) {
@@ -63,13 +63,7 @@ async function measure(target, clients, request, { warmupMs, durationMs, maxMess
     };
     next();
   }
-  await sleep(warmupMs);
-  const end = cpuWindow(target.server);
-  measuring = true;
-  const deadline = Date.now() + durationMs;
-  while (!stopped && Date.now() < deadline) await sleep(50);
-  measuring = false;
-  const w = end();
+  const w = await measuredWindow(target, warmupMs, durationMs, () => stopped, (on) => (measuring = on));
   stopped = true;
   await sleep(300);
   await quiet(target.server, 5000);

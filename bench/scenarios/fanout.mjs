@@ -7,8 +7,8 @@
 // contact → subscribed + subscribe, star → subscribed. K grows run by run: contacts
 // of the previous run stay online and subscribed.
 import { attr, childText, Client } from "../lib/xmpp.mjs";
-import { cpuWindow, percentiles, quiet, round, sleep } from "../lib/stats.mjs";
-import { closeAll, loginAll, pool, PASSWORD } from "./common.mjs";
+import { percentiles, quiet, round, sleep } from "../lib/stats.mjs";
+import { closeAll, loginAll, pool, PASSWORD, measuredWindow } from "./common.mjs";
 
 const IN_FLIGHT = 4; // presence changes outstanding at a time
 const ROUND_TIMEOUT_MS = 5000;
@@ -115,13 +115,7 @@ async function measure(target, star, contacts, { warmupMs, durationMs, maxMessag
     };
   }
   for (let i = 0; i < IN_FLIGHT; i++) change();
-  await sleep(warmupMs);
-  const end = cpuWindow(target.server);
-  measuring = true;
-  const deadline = Date.now() + durationMs;
-  while (!stopped && Date.now() < deadline) await sleep(50);
-  measuring = false;
-  const w = end();
+  const w = await measuredWindow(target, warmupMs, durationMs, () => stopped, (on) => (measuring = on));
   stopped = true;
   for (const r of outstanding.values()) clearTimeout(r.timer);
   await sleep(500);

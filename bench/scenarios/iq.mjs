@@ -2,8 +2,8 @@
 // it (on the floor: echoes it). Returns the measurement window (round trips, their
 // latencies, wall and server CPU time).
 import { attr } from "../lib/xmpp.mjs";
-import { cpuWindow, quiet, sleep } from "../lib/stats.mjs";
-import { closeAll, loginAll, pingFrame } from "./common.mjs";
+import { quiet, sleep } from "../lib/stats.mjs";
+import { closeAll, loginAll, pingFrame, measuredWindow } from "./common.mjs";
 
 export async function iq(target, { accounts, warmupMs, durationMs, maxMessages }) {
   const clients = await loginAll(target, accounts);
@@ -32,13 +32,7 @@ export async function iq(target, { accounts, warmupMs, durationMs, maxMessages }
     };
     next();
   }
-  await sleep(warmupMs);
-  const end = cpuWindow(target.server);
-  measuring = true;
-  const deadline = Date.now() + durationMs;
-  while (!stopped && Date.now() < deadline) await sleep(50);
-  measuring = false;
-  const w = end();
+  const w = await measuredWindow(target, warmupMs, durationMs, () => stopped, (on) => (measuring = on));
   stopped = true;
   await sleep(300);
   await closeAll(clients);

@@ -3,8 +3,8 @@
 // the send timestamp carried in the body, wall and server CPU time); run.mjs turns
 // windows into figures.
 import { attr, childText } from "../lib/xmpp.mjs";
-import { cpuWindow, quiet, sleep } from "../lib/stats.mjs";
-import { closeAll, loginAll } from "./common.mjs";
+import { quiet, sleep } from "../lib/stats.mjs";
+import { closeAll, loginAll, measuredWindow } from "./common.mjs";
 
 export async function pairs(target, { accounts, warmupMs, durationMs, maxMessages }) {
   const clients = await loginAll(target, accounts);
@@ -40,13 +40,7 @@ export async function pairs(target, { accounts, warmupMs, durationMs, maxMessage
     b.onFrame = onFrame(b, a);
     send(a, b);
   }
-  await sleep(warmupMs);
-  const end = cpuWindow(target.server);
-  measuring = true;
-  const deadline = Date.now() + durationMs;
-  while (!stopped && Date.now() < deadline) await sleep(50);
-  measuring = false;
-  const w = end();
+  const w = await measuredWindow(target, warmupMs, durationMs, () => stopped, (on) => (measuring = on));
   stopped = true;
   // A pair whose message got lost stops playing: count those silent for the last second.
   const now = performance.now();
