@@ -9,24 +9,11 @@
 // restart, bind; component open and handshake). Frames are inspected with string
 // searches, never parsed: that is the point of a floor.
 import { DurableObject } from "cloudflare:workers";
+import { attr } from "../lib/frame-attr.mjs";
 
 const FRAMING = "urn:ietf:params:xml:ns:xmpp-framing";
 const STREAMS = "http://etherx.jabber.org/streams";
 
-/** The value of attribute `name` on the first element of `frame`, by string search. */
-function attr(frame, name) {
-  const end = frame.indexOf(">");
-  const head = end < 0 ? frame : frame.slice(0, end);
-  for (const q of ["'", '"']) {
-    const key = ` ${name}=${q}`;
-    const i = head.indexOf(key);
-    if (i >= 0) {
-      const start = i + key.length;
-      return head.slice(start, head.indexOf(q, start));
-    }
-  }
-  return null;
-}
 
 function bareOf(jid) {
   const slash = jid.indexOf("/");

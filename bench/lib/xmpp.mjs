@@ -12,20 +12,8 @@ const FRAMING = "urn:ietf:params:xml:ns:xmpp-framing";
 const SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
 const BIND = "urn:ietf:params:xml:ns:xmpp-bind";
 
-/** The value of attribute `name` on the top element of `frame` (string search). */
-export function attr(frame, name) {
-  const end = frame.indexOf(">");
-  const head = end < 0 ? frame : frame.slice(0, end);
-  for (const q of ["'", '"']) {
-    const key = ` ${name}=${q}`;
-    const i = head.indexOf(key);
-    if (i >= 0) {
-      const start = i + key.length;
-      return head.slice(start, head.indexOf(q, start));
-    }
-  }
-  return null;
-}
+export { attr } from "./frame-attr.mjs";
+import { attr } from "./frame-attr.mjs";
 
 /** Text between `<tag>` (or `<tag ...>`) and `</tag>`, or null. */
 export function childText(frame, tag) {
