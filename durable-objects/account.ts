@@ -1,34 +1,34 @@
 // AccountObject: one per account (bare JID). It owns the account's storage
-// (credentials, roster, resources, offline messages) and exposes it by RPC;
-// the behaviour is in src/account/account.ts.
-import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../src/env";
-import { loadConfig } from "../src/config";
-import { Account } from "../src/account/account";
+// (credentials, roster, resources, offline messages, what features keep per user) and
+// runs the account stage of the pipeline (src/im/account-stage.ts) for every stanza
+// addressed to the account. The behaviour is in src/im and the features.
+import { GatewayObject } from "./base";
+import { Account } from "../src/im/account";
+import { deliverToAccount } from "../src/im/account-stage";
 import type { StoredCredentials } from "../src/sasl";
-import { sessionStub } from "../src/routing/route";
-import { type ClientAnswer, type ClientCommand, grantStore, runClientCommand, takeClientGrants, withdrawClientGrants } from "../src/delegation/client-mode";
-import { privilegeHooks } from "../src/privilege/account-hooks";
-import { setAlarmSetter } from "../src/privilege/privileged-iq";
+import type { AccountPort } from "../src/ports/ports";
+import type { ClientAnswer, ClientCommand } from "../src/delegation/client-mode/commands";
+import { runClientCommand } from "../src/delegation/client-mode/commands";
+import { grantStore } from "../src/delegation/client-mode/store";
+import { presencesForEntity } from "../src/privilege/account-hooks";
 import { countPrivilege, privilegeCounts } from "../src/privilege/store";
+import { RollingWindow } from "../src/storage/rolling-window";
+import { forgetStorage } from "../src/storage/per-storage";
+import { parseTrusted } from "../src/xml/frame-parser";
+import { isSubscriptionType } from "../src/im/subscription";
 
 const AUTH_WINDOW_MS = 15 * 60 * 1000;
 
-export class AccountObject extends DurableObject<Env> {
+export class AccountObject extends GatewayObject implements AccountPort {
   private cached: Account | null = null;
 
   private account(): Account {
     if (this.cached) return this.cached;
-    const loaded = loadConfig(this.env);
-    if (!loaded.ok) throw new Error(loaded.error);
     const bare = this.ctx.id.name;
     if (!bare) throw new Error("AccountObject must be addressed by name");
-    const account = new Account(this.env, loaded.config, bare, this.ctx.storage.sql, (p) =>
-      this.ctx.waitUntil(p.catch((e) => console.error("account task failed", String(e)))),
-    );
-    account.exists = async () => this.hasAccount();
-    // XEP-0356 privileged IQs time out on the object's alarm (src/privilege/privileged-iq.ts).
-    setAlarmSetter(account, (at) => this.ctx.waitUntil(this.ctx.storage.setAlarm(at).catch(() => undefined)));
+    const account = new Account(this.services, this.gateway.accountEvents, bare, this.ctx.storage.sql);
+    account.receiveLocal = async (stanza) => this.deliver(stanza, stanza.toString());
+    account.scheduleAlarm = (at) => this.ctx.waitUntil(this.scheduleAlarm(at).catch(() => undefined));
     this.cached = account;
     return account;
   }
@@ -46,6 +46,11 @@ export class AccountObject extends DurableObject<Env> {
   private hasAccount(): boolean {
     this.existsCache ??= this.credentialsNow() !== null;
     return this.existsCache;
+  }
+
+  /** Whether a store's table was ever created: a missing account must not grow one. */
+  private hasTable(name: string): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
   }
 
   // ---- credentials and lifecycle ----------------------------------------------------
@@ -67,36 +72,28 @@ export class AccountObject extends DurableObject<Env> {
     return existed ? "changed" : "created";
   }
 
-  /** Deletes the account: its connections are closed and every stored row removed. */
+  /** Deletes the account: its connections are closed, the features clean up, every stored row goes. */
   async deleteAccount(reason: string): Promise<boolean> {
     const existed = this.hasAccount();
-    const sessions = this.account().resources.list().map((r) => r.session);
-    const clientGrants = takeClientGrants(this.ctx.storage.sql);
+    const account = this.account();
+    const sessions = account.resources.list().map((r) => r.session);
     this.ctx.storage.kv.delete("credentials");
     this.existsCache = false;
-    await Promise.all(sessions.map((s) => sessionStub(this.env, s).kick("not-authorized", reason).catch(() => undefined)));
+    await Promise.all(sessions.map((s) => this.services.ports.connection(s).kick("not-authorized", reason).catch(() => undefined)));
+    await this.gateway.accountDeleted(account);
     await this.ctx.storage.deleteAll();
+    forgetStorage(this.ctx.storage.sql);
     this.cached = null;
-    // XEP-0355 client mode: the managing entities stop acting for the deleted account.
-    await withdrawClientGrants(this.env, this.ctx.id.name ?? "", clientGrants);
-    // The host's directory of online accounts (XEP-0356 initial presences) forgets it too.
-    if (this.ctx.id.name) await privilegeHooks.deleted(this.env, this.ctx.id.name);
     return existed;
   }
 
   async recordAuthFailure(): Promise<number> {
     if (!this.hasAccount()) return 0;
-    const kv = this.ctx.storage.kv;
-    const now = Date.now();
-    const since = kv.get<number>("auth_since") ?? 0;
-    const count = now - since > AUTH_WINDOW_MS ? 1 : (kv.get<number>("auth_failures") ?? 0) + 1;
-    if (count === 1) kv.put("auth_since", now);
-    kv.put("auth_failures", count);
-    return count;
+    return new RollingWindow(this.ctx.storage.kv, "auth").hit(AUTH_WINDOW_MS);
   }
 
   async clearAuthFailures(): Promise<void> {
-    if (this.ctx.storage.kv.get("auth_failures") !== undefined) this.ctx.storage.kv.delete("auth_failures");
+    new RollingWindow(this.ctx.storage.kv, "auth").clear();
   }
 
   // ---- sessions -----------------------------------------------------------------------
@@ -108,62 +105,54 @@ export class AccountObject extends DurableObject<Env> {
   }
 
   // Below, a missing account (never created, or deleted under a live session) is answered
-  // without building its tables: see Account.receive and src/account/no-account.ts.
+  // without building its tables (src/im/no-account.ts).
 
-  /** The connection object a bound resource lives in (src/routing/direct.ts), or null. */
   async sessionOf(resource: string): Promise<string | null> {
     if (!this.hasAccount() || !this.hasTable("resources")) return null;
     return this.account().resources.get(resource)?.session ?? null;
   }
 
-    async unbind(resource: string, session: string): Promise<void> {
+  async unbind(resource: string, session: string): Promise<void> {
     // A deleted account's sessions unbind while deleteAccount kicks them: their contacts
     // still get unavailable. Without credentials and without resources there is nothing to do.
     if (!this.hasAccount() && !this.hasTable("resources")) return;
     await this.account().unbind(resource, session);
   }
 
-  private hasTable(name: string): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
-  }
-
   // ---- stanzas ------------------------------------------------------------------------
 
-  async receive(stanza: string): Promise<string[]> {
-    return this.account().receive(stanza);
+  async receive(raw: string): Promise<string[]> {
+    return this.deliver(parseTrusted(raw), raw);
   }
 
-  async ownPresence(resource: string, stanza: string): Promise<string[]> {
+  private deliver(stanza: ReturnType<typeof parseTrusted>, raw: string): Promise<string[]> {
+    return deliverToAccount(this.gateway.accountStage, this.account(), this.hasAccount(), stanza, raw);
+  }
+
+  /** Broadcast presence, subscription requests and directed presence from a resource (RFC 6121 §3, §4). */
+  async fromResource(resource: string, raw: string): Promise<string[]> {
     if (!this.hasAccount()) return [];
-    return this.account().ownPresence(resource, stanza);
+    const pres = parseTrusted(raw);
+    const account = this.account();
+    if (pres.attrs.to === undefined) return account.ownPresence(resource, pres);
+    if (isSubscriptionType(pres.attrs.type)) return account.outboundSubscription(pres);
+    await account.trackDirectedPresence(resource, pres.attrs.to, pres.attrs.type === "unavailable");
+    return [];
   }
 
-  async outboundSubscription(stanza: string): Promise<string[]> {
-    if (!this.hasAccount()) return [];
-    return this.account().outboundSubscription(stanza);
-  }
+  // ---- XEP-0355 client mode (src/delegation/client-mode) --------------------------------
 
-  async trackDirectedPresence(resource: string, jid: string, unavailable: boolean): Promise<void> {
-    if (!this.hasAccount()) return;
-    await this.account().trackDirectedPresence(resource, jid, unavailable);
-  }
-
-  // ---- XEP-0355 client mode (src/delegation/client-mode.ts) ------------------------------
-
-  /** This user's client-mode delegation requests and grants. */
   async clientDelegation(cmd: ClientCommand): Promise<ClientAnswer> {
     return runClientCommand(grantStore(this.ctx.storage.sql), cmd);
   }
 
   // ---- XEP-0356 (src/privilege) -----------------------------------------------------------
 
-  /** The presences a privileged entity connecting now would have had from this account. */
   async privilegePresences(contacts: boolean): Promise<string[]> {
     if (!this.hasAccount()) return [];
-    return privilegeHooks.currentPresences(this.account(), contacts);
+    return presencesForEntity(this.account(), contacts);
   }
 
-  /** Audit counter of this account as a privileged entity ("access/outcome"). */
   async recordPrivilege(key: string): Promise<void> {
     countPrivilege(this.ctx.storage.sql, key);
   }
@@ -172,8 +161,7 @@ export class AccountObject extends DurableObject<Env> {
     return privilegeCounts(this.ctx.storage.sql);
   }
 
-  /** Privileged IQs whose answer is overdue. */
   override async alarm(): Promise<void> {
-    await privilegeHooks.alarm(this.account());
+    await this.gateway.accountAlarm(this.account());
   }
 }

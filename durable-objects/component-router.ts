@@ -1,63 +1,56 @@
-// ComponentRouter: one per component JID. State (the current connection, pending
-// delegated requests, cached disco) lives in SQLite so it survives hibernation.
-import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../src/env";
-import { loadConfig } from "../src/config";
-import { Router } from "../src/component/router";
+// ComponentRouter: the mailbox of one component JID (src/component/mailbox.ts). Its
+// state (the current connection, pending delegated requests, cached disco, last
+// presences) lives in SQLite so it survives hibernation.
+import { GatewayObject } from "./base";
+import { ComponentMailbox } from "../src/component/mailbox";
+import type { ComponentPort } from "../src/ports/ports";
 import { countPrivilege, privilegeCounts } from "../src/privilege/store";
-import { cachedDiscoExtras, delegateRequest, delegationAlarm, setClientGrants, type DiscoExtrasWire } from "../src/delegation/component-feature";
-import type { NestingKind } from "../src/delegation/rules";
+import { delegateRequest, cachedDiscoExtras, setClientGrants } from "../src/delegation/mailbox-events";
+import type { DiscoExtrasWire, NestingKind } from "../src/delegation/rules";
 
-export class ComponentRouter extends DurableObject<Env> {
-  private router(): Router {
-    const loaded = loadConfig(this.env);
-    if (!loaded.ok) throw new Error(loaded.error);
-    const sql = this.ctx.storage.sql;
+export class ComponentRouter extends GatewayObject implements ComponentPort {
+  private cached: ComponentMailbox | null = null;
+
+  private mailbox(): ComponentMailbox {
+    if (this.cached) return this.cached;
     const kv = this.ctx.storage.kv;
-    return new Router(this.env, loaded.config, this.ctx.id.name ?? "", {
-      currentSession: () => (kv.get<string>("session") ?? null),
+    this.cached = new ComponentMailbox(this.services, this.gateway.componentEvents, this.ctx.id.name ?? "", {
+      currentSession: () => kv.get<string>("session") ?? null,
       setSession: (id) => (id ? kv.put("session", id) : kv.delete("session")),
-      sql,
+      sql: this.ctx.storage.sql,
       setAlarm: (at) => (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at)),
-    }, (p) => this.ctx.waitUntil(p.catch((e) => console.error("router task failed", String(e)))));
+    });
+    return this.cached;
   }
 
   async attach(session: string): Promise<void> {
-    await this.router().attach(session);
+    await this.mailbox().attach(session);
   }
 
   async detach(session: string): Promise<void> {
-    await this.router().detach(session);
+    await this.mailbox().detach(session);
   }
 
   async receive(stanza: string): Promise<string[]> {
-    return this.router().receive(stanza);
+    return this.mailbox().receive(stanza);
   }
 
   async fromComponent(stanza: string): Promise<string[]> {
-    return this.router().fromComponent(stanza);
+    return this.mailbox().fromComponent(stanza);
   }
 
-  // ---- XEP-0355 (src/delegation/component-feature.ts) ------------------------------
+  // ---- XEP-0355 (src/delegation/mailbox-events.ts) ------------------------------------
 
-  /** Forwards a delegated IQ request to the component; the immediate answer for its sender. */
   async delegate(iq: string, host: string): Promise<string[]> {
-    return delegateRequest(this.router(), iq, host);
+    return delegateRequest(this.mailbox(), iq, host);
   }
 
-  /** The component's cached disco nesting answers for these namespaces. */
   async discoExtras(kind: NestingKind, namespaces: string[]): Promise<DiscoExtrasWire> {
-    return cachedDiscoExtras(this.router(), kind, namespaces);
+    return cachedDiscoExtras(this.mailbox(), kind, namespaces);
   }
 
-  /** Client mode: what `user` grants this component now (re-advertised on reconnect). */
   async setClientGrants(user: string, host: string, namespaces: string[]): Promise<void> {
-    setClientGrants(this.router(), user, host, namespaces);
-  }
-
-  /** Delegated requests whose deadline passed get service-unavailable. */
-  override async alarm(): Promise<void> {
-    await delegationAlarm(this.router());
+    setClientGrants(this.mailbox(), user, host, namespaces);
   }
 
   // ---- XEP-0356 audit counters (src/privilege/audit.ts) -----------------------------
@@ -68,5 +61,9 @@ export class ComponentRouter extends DurableObject<Env> {
 
   async privilegeCounts(): Promise<Record<string, number>> {
     return privilegeCounts(this.ctx.storage.sql);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.gateway.componentAlarm(this.mailbox());
   }
 }

@@ -3,8 +3,9 @@
 // never about ordinary stanzas, so it is off the message path.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
+import type { HostPort } from "../src/ports/ports";
 
-export class HostObject extends DurableObject<Env> {
+export class HostObject extends DurableObject<Env> implements HostPort {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS online (bare TEXT PRIMARY KEY)");

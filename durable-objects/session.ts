@@ -3,10 +3,10 @@
 // state in the socket's attachment, and hands each frame to the stream handler.
 // The account is unknown until SASL has run inside the socket, and a socket
 // cannot move between objects, so connections get objects of their own.
-import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../src/env";
-import { loadConfig, type GatewayConfig } from "../src/config";
+import { GatewayObject } from "./base";
+import { componentSecret } from "../src/config";
 import type { Connection } from "../src/stream/connection";
+import type { ConnectionPort } from "../src/ports/ports";
 import type { ClientState } from "../src/stream/client-state";
 import type { ComponentState } from "../src/component/component-state";
 import { onClientFrame, onClientGone, onClientTimeout, onClientUndecodable } from "../src/stream/client-stream";
@@ -23,14 +23,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** A connection that is not bound (client) or ready (component) this long after opening is closed. */
 export const UNAUTHENTICATED_TIMEOUT_MS = 60_000;
 
-export class SessionObject extends DurableObject<Env> {
+export class SessionObject extends GatewayObject implements ConnectionPort {
   private buckets = new WeakMap<WebSocket, TokenBucket>();
-
-  private config(): GatewayConfig {
-    const loaded = loadConfig(this.env);
-    if (!loaded.ok) throw new Error(loaded.error);
-    return loaded.config;
-  }
 
   /** The upgrade request, forwarded by the Worker (which already checked the subprotocol). */
   override async fetch(request: Request): Promise<Response> {
@@ -40,38 +34,32 @@ export class SessionObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [kind]);
     const state: StreamState = kind === "client" ? { kind: "client", phase: "connected" } : { kind: "component", phase: "connected" };
     const attachment: Attachment = { state, remoteAddress: request.headers.get("cf-connecting-ip") ?? "127.0.0.1" };
-    server.serializeAttachment(attachment);
+    this.saveAttachment(server, attachment);
     // The alarm survives hibernation; it ends the stream if it never authenticates.
     await this.ctx.storage.setAlarm(Date.now() + UNAUTHENTICATED_TIMEOUT_MS);
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": "xmpp" } });
   }
 
-  /** The attachment as last saved, so a frame does not deserialise it again; empty
-   *  after a wake from hibernation, when the attachment itself is read. */
-  private attachments = new WeakMap<WebSocket, Attachment>();
-
   private attachment(ws: WebSocket): Attachment {
-    let a = this.attachments.get(ws);
-    if (!a) this.attachments.set(ws, (a = ws.deserializeAttachment() as Attachment));
-    return a;
+    return this.attachmentOf<Attachment>(ws);
   }
 
   private connection(ws: WebSocket): Connection<StreamState> {
     const attachment = this.attachment(ws);
-    const attachments = this.attachments;
-    const config = this.config();
+    const { config, services } = this;
+    const env = this.env;
     const ctx = this.ctx;
     const buckets = this.buckets;
+    const save = (a: Attachment) => this.saveAttachment(ws, a);
     const conn = {
-      env: this.env,
+      services,
       config,
+      secrets: { component: (jid: string) => componentSecret(env, jid) },
       sessionId: ctx.id.toString(),
       remoteAddress: attachment.remoteAddress,
       state: structuredClone(attachment.state), // handlers mutate it; only save() publishes
       save() {
-        const saved: Attachment = { state: structuredClone(conn.state), remoteAddress: attachment.remoteAddress };
-        ws.serializeAttachment(saved);
-        attachments.set(ws, saved);
+        save({ state: structuredClone(conn.state), remoteAddress: attachment.remoteAddress });
       },
       send(el: Element | string) {
         try {
@@ -103,16 +91,8 @@ export class SessionObject extends DurableObject<Env> {
     return conn;
   }
 
-  /** Frames are handled one after another (RFC 6120 §10.1: in-order processing). The
-   *  runtime delivers the next message while a handler awaits an RPC, so without this
-   *  queue a quick reply could overtake a slower one and a handler could read state
-   *  the previous one has not saved yet. Empty whenever the object is idle. */
-  private inbox: Promise<void> = Promise.resolve();
-
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const run = this.inbox.then(() => this.onFrame(ws, message));
-    this.inbox = run.catch(() => undefined);
-    return run;
+    return this.inOrder(() => this.onFrame(ws, message));
   }
 
   private async onFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -140,11 +120,12 @@ export class SessionObject extends DurableObject<Env> {
     } catch {
       // already closed from our side
     }
-    await this.gone(ws);
+    // In the frame queue: a close never overtakes a frame still being handled.
+    await this.inOrder(() => this.gone(ws));
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    await this.gone(ws);
+    await this.inOrder(() => this.gone(ws));
   }
 
   private async gone(ws: WebSocket): Promise<void> {

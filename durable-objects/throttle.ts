@@ -4,20 +4,16 @@
 // deployment's random server secret (src/stream/server-secret.ts).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
+import type { ThrottlePort } from "../src/ports/ports";
+import { RollingWindow } from "../src/storage/rolling-window";
 
 const WINDOW_MS = 15 * 60 * 1000;
 const SECRET_BYTES = 32;
 
-export class ThrottleObject extends DurableObject<Env> {
+export class ThrottleObject extends DurableObject<Env> implements ThrottlePort {
   /** Records an event; returns the events in the current window (15 minutes unless given). */
   async hit(windowMs: number = WINDOW_MS): Promise<number> {
-    const now = Date.now();
-    const kv = this.ctx.storage.kv;
-    const since = kv.get<number>("since") ?? 0;
-    const count = now - since > windowMs ? 1 : (kv.get<number>("count") ?? 0) + 1;
-    if (count === 1) kv.put("since", now);
-    kv.put("count", count);
-    return count;
+    return new RollingWindow(this.ctx.storage.kv, "window").hit(windowMs);
   }
 
   /** 32 random bytes (base64), made on first use and kept for good. */

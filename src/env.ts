@@ -1,21 +1,17 @@
-// The Worker's bindings, shared by the Worker entry and every Durable Object.
-import type { SessionObject } from "../durable-objects/session";
-import type { AccountObject } from "../durable-objects/account";
-import type { ComponentRouter } from "../durable-objects/component-router";
-import type { ThrottleObject } from "../durable-objects/throttle";
-import type { HostObject } from "../durable-objects/host";
-
+// The Worker's bindings. The namespaces are untyped here on purpose: modules reach
+// the objects through the ports of ./ports (built in ./ports/from-env.ts), so
+// nothing under src/ depends on a Durable Object class.
 export interface Env {
   /** One object per WebSocket connection (client or component): framing, SASL, the socket. */
-  SESSION: DurableObjectNamespace<SessionObject>;
+  SESSION: DurableObjectNamespace;
   /** One object per account (bare JID): credentials, roster, resources, offline messages. */
-  ACCOUNT: DurableObjectNamespace<AccountObject>;
+  ACCOUNT: DurableObjectNamespace;
   /** One object per component JID: its connection, privilege and delegation bookkeeping. */
-  COMPONENT: DurableObjectNamespace<ComponentRouter>;
+  COMPONENT: DurableObjectNamespace;
   /** One object per host: the directory of online accounts (not on the message path). */
-  HOST: DurableObjectNamespace<HostObject>;
+  HOST: DurableObjectNamespace;
   /** Authentication failure counters per client address. */
-  THROTTLE: DurableObjectNamespace<ThrottleObject>;
+  THROTTLE: DurableObjectNamespace;
   XMPP_CONFIG?: unknown;
   COMPONENT_SECRETS?: unknown;
   ADMIN_TOKEN?: unknown;

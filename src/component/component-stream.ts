@@ -1,6 +1,6 @@
 // A component's stream, top-down (XEP-0114 over RFC 7395 framing, CONTRACT.md
 // "Component sockets"): <open to=JID/> → our <open id=…/> → <handshake/> → stanzas.
-// After the handshake every stanza goes to the component's router object, which
+// After the handshake every stanza goes to the component's mailbox object, which
 // applies the privilege and delegation rules and routes it.
 //
 // A failed handshake counts against the client's address in the same THROTTLE counter
@@ -11,29 +11,18 @@
 import type { Connection } from "../stream/connection";
 import type { ComponentState } from "./component-state";
 import { checkOpen, openElement, randomStreamId } from "../stream/framing";
-import { componentSecret } from "../config";
 import { parseFrame } from "../xml/frame-parser";
 import { NS } from "../xml/namespaces";
 import { xml } from "../xml/stanza";
-import { componentStub } from "../routing/route";
 import { verifyHandshake } from "./handshake";
+import { delayAfterFailures } from "../stream/failure-delay";
 import { checkComponentStanza } from "./stanza-check";
 
 type Conn = Connection<ComponentState>;
 
-/** The longest a failed handshake's answer is held back. */
-export const MAX_HANDSHAKE_DELAY_MS = 5_000;
-
-/** Delay before answering a failed handshake, given the address's recent failures. */
-export function handshakeDelayMs(failures: number, threshold: number): number {
-  if (failures < threshold) return 0;
-  return Math.min(MAX_HANDSHAKE_DELAY_MS, 1000 * 2 ** Math.min(5, failures - threshold));
-}
-
 async function throttleFailure(conn: Conn): Promise<void> {
-  const failures = await conn.env.THROTTLE.getByName(`ip:${conn.remoteAddress}`).hit();
-  const delay = handshakeDelayMs(failures, conn.config.limits.authFailuresBeforeDelay);
-  if (delay) await new Promise((r) => setTimeout(r, delay));
+  const failures = await conn.services.ports.throttle(`ip:${conn.remoteAddress}`).hit();
+  await delayAfterFailures(failures, conn.config.limits.authFailuresBeforeDelay);
 }
 
 export async function onComponentFrame(conn: Conn, frame: string): Promise<void> {
@@ -62,7 +51,7 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
     if (el.name !== "handshake" || (el.attrs.xmlns ?? NS.component) !== NS.component) {
       return conn.close("not-authorized", "send the handshake first");
     }
-    const secret = componentSecret(conn.env, state.jid);
+    const secret = conn.secrets.component(state.jid);
     if (!secret || !(await verifyHandshake(state.streamId, secret, el.getText()))) {
       // Logged for the operator; neither the secret nor the offered digest is.
       const reason = secret ? "wrong handshake" : "no secret for this component in COMPONENT_SECRETS";
@@ -74,7 +63,7 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
     conn.save();
     conn.send(xml("handshake", { xmlns: NS.component }));
     console.log(JSON.stringify({ event: "component-handshake", component: state.jid, outcome: "ok" }));
-    await componentStub(conn.env, state.jid).attach(conn.sessionId);
+    await conn.services.ports.component(state.jid).attach(conn.sessionId);
     return;
   }
 
@@ -85,7 +74,7 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
     if (check.reply) conn.send(check.reply);
     return;
   }
-  const replies = await componentStub(conn.env, state.jid).fromComponent(check.stanza.toString());
+  const replies = await conn.services.ports.component(state.jid).fromComponent(check.stanza.toString());
   for (const r of replies) conn.send(r);
 }
 
@@ -93,5 +82,5 @@ export async function onComponentGone(conn: Conn): Promise<void> {
   const state = conn.state;
   conn.state = { kind: "component", phase: "closed" };
   conn.save();
-  if (state.phase === "ready") await componentStub(conn.env, state.jid).detach(conn.sessionId);
+  if (state.phase === "ready") await conn.services.ports.component(state.jid).detach(conn.sessionId);
 }

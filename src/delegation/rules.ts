@@ -11,6 +11,7 @@ import { NS } from "../xml/namespaces";
 import { type Element, errorReply, iqPayload, xml } from "../xml/stanza";
 import { bareOf, domainOf, parseJid } from "../jid/jid";
 import { parseTrusted } from "../xml/frame-parser";
+import { clone } from "ltx";
 
 export const DELEGATION_NS = NS.delegation;
 /** Pseudo-namespace: bare-JID disco#info for nodes the server does not manage (§Remaining disco info). */
@@ -109,7 +110,7 @@ export function effectiveTo(iq: Element, target: Target, hostDomain: string, sen
  * <delegation><forwarded xmlns='urn:xmpp:forward:0'>, in jabber:client, its id/from/to kept.
  */
 export function forwardWrapper(hostDomain: string, component: string, outerId: string, original: Element): Element {
-  const inner = parseCopy(original);
+  const inner = deepCopy(original);
   inner.attrs.xmlns = NS.client;
   return xml(
     "iq",
@@ -118,9 +119,9 @@ export function forwardWrapper(hostDomain: string, component: string, outerId: s
   );
 }
 
-/** A deep copy (through the same parser every stanza goes through). */
-export function parseCopy(el: Element): Element {
-  return parseTrusted(el.toString());
+/** A deep copy of an element (no serialising and parsing again). */
+export function deepCopy(el: Element): Element {
+  return clone(el) as Element;
 }
 
 /** The wrapped IQ inside <delegation><forwarded>, or null when the wrapper is not there. */
@@ -159,7 +160,7 @@ export function validateReply(pending: PendingRequest, outer: Element): ReplyChe
   }
   if (inner.attrs.id !== pending.id) return { ok: false, reason: `inner id ${inner.attrs.id ?? "(none)"} is not ${pending.id}` };
   if (inner.attrs.type !== "result" && inner.attrs.type !== "error") return { ok: false, reason: `inner type ${inner.attrs.type ?? "(none)"}` };
-  const reply = parseCopy(inner);
+  const reply = deepCopy(inner);
   reply.attrs = { ...reply.attrs, xmlns: NS.client, from: pending.to, to: pending.from, id: pending.id };
   return { ok: true, reply };
 }
@@ -217,7 +218,7 @@ export function parseDiscoAnswer(query: Element): DiscoExtras {
     } else if (child.name === "feature" && child.attrs.var) {
       out.features.push(child.attrs.var);
     } else if (child.name === "x" && namespaceOf(child) === NS.dataForms) {
-      const form = parseCopy(child);
+      const form = deepCopy(child);
       form.attrs.xmlns = NS.dataForms;
       out.forms.push(form);
     }
@@ -290,4 +291,19 @@ export function nestedNamespaces(host: HostConfig, component?: string): string[]
   return Object.values(host.delegations)
     .filter((d) => !PSEUDO_NAMESPACES.includes(d.namespace) && (component === undefined || d.jid === component))
     .map((d) => d.namespace);
+}
+
+/** Serialised disco extras, as they cross the RPC boundary. */
+export interface DiscoExtrasWire {
+  identities: string[];
+  features: string[];
+  forms: string[];
+}
+
+export function extrasFromWire(w: DiscoExtrasWire): DiscoExtras {
+  const e = emptyExtras();
+  e.identities = w.identities.map(parseTrusted);
+  e.features = [...w.features];
+  e.forms = w.forms.map(parseTrusted);
+  return e;
 }

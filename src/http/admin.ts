@@ -4,10 +4,10 @@ import { Hono } from "hono";
 import type { Env } from "../env";
 import type { GatewayConfig } from "../config";
 import { parseJid } from "../jid/jid";
-import { accountStub } from "../routing/route";
+import { portsOf } from "../ports/from-env";
 import { deriveCredentials } from "../sasl";
 import { constantTimeEqualStrings } from "../component/handshake";
-import { MAX_PASSWORD_LENGTH } from "../server/registration";
+import { MAX_PASSWORD_LENGTH } from "../registration/registration";
 import { privilegeReport } from "../privilege/admin-report";
 
 type Ctx = { Bindings: Env; Variables: { config: GatewayConfig } };
@@ -38,7 +38,7 @@ function accountJid(config: GatewayConfig, raw: string): { bare: string } | { er
 }
 
 // XEP-0356 audit: the grants in effect and what each privileged entity did with them.
-admin.get("/privileges", async (c) => c.json(await privilegeReport(c.env, c.get("config"))));
+admin.get("/privileges", async (c) => c.json(await privilegeReport(portsOf(c.env), c.get("config"))));
 
 admin.put("/users/:jid", async (c) => {
   const target = accountJid(c.get("config"), c.req.param("jid"));
@@ -52,7 +52,7 @@ admin.put("/users/:jid", async (c) => {
   const password = (body as { password?: unknown } | null)?.password;
   if (typeof password !== "string" || password.length === 0) return c.json({ error: "'password' must be a non-empty string" }, 400);
   if (password.length > MAX_PASSWORD_LENGTH) return c.json({ error: `'password' is longer than ${MAX_PASSWORD_LENGTH} characters` }, 400);
-  const outcome = await accountStub(c.env, target.bare).setCredentials(await deriveCredentials(password), false);
+  const outcome = await portsOf(c.env).account(target.bare).setCredentials(await deriveCredentials(password), false);
   if (outcome === "created") return c.json({ jid: target.bare }, 201);
   return c.body(null, 204);
 });
@@ -60,14 +60,14 @@ admin.put("/users/:jid", async (c) => {
 admin.get("/users/:jid", async (c) => {
   const target = accountJid(c.get("config"), c.req.param("jid"));
   if ("error" in target) return c.json({ error: target.error }, target.status);
-  if (!(await accountStub(c.env, target.bare).exists())) return c.json({ error: `no account ${target.bare}` }, 404);
+  if (!(await portsOf(c.env).account(target.bare).exists())) return c.json({ error: `no account ${target.bare}` }, 404);
   return c.json({ jid: target.bare });
 });
 
 admin.delete("/users/:jid", async (c) => {
   const target = accountJid(c.get("config"), c.req.param("jid"));
   if ("error" in target) return c.json({ error: target.error }, target.status);
-  const existed = await accountStub(c.env, target.bare).deleteAccount("account deleted by the administrator");
+  const existed = await portsOf(c.env).account(target.bare).deleteAccount("account deleted by the administrator");
   if (!existed) return c.json({ error: `no account ${target.bare}` }, 404);
   return c.body(null, 204);
 });

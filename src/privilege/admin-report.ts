@@ -1,6 +1,6 @@
 // GET /admin/privileges: the XEP-0356 grants in effect, per host, and the audit counters
 // of every privileged entity. Grants carry no secret; component secrets are never read here.
-import type { Env } from "../env";
+import type { Ports } from "../ports/ports";
 import type { GatewayConfig, IqAccess, MessageAccess, PresenceAccess, RosterAccess } from "../config";
 import { auditCounts } from "./audit";
 
@@ -17,7 +17,7 @@ export interface PrivilegeReport {
   counts: Record<string, Record<string, number>>;
 }
 
-export async function privilegeReport(env: Env, config: GatewayConfig): Promise<PrivilegeReport> {
+export async function privilegeReport(ports: Ports, config: GatewayConfig): Promise<PrivilegeReport> {
   const hosts: Record<string, Record<string, GrantView>> = {};
   for (const host of Object.keys(config.hosts).sort()) {
     const grants: Record<string, GrantView> = {};
@@ -26,5 +26,5 @@ export async function privilegeReport(env: Env, config: GatewayConfig): Promise<
     }
     hosts[host] = grants;
   }
-  return { hosts, counts: await auditCounts(env, config) };
+  return { hosts, counts: await auditCounts(ports, config) };
 }

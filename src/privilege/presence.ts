@@ -6,13 +6,12 @@
 // contact in several users' rosters reaches a `roster` entity once per user; the
 // component's router keeps the last presence per full JID and drops identical repeats
 // (and an unavailable one for a JID it has no available presence from).
-import type { Env } from "../env";
+import type { Ports } from "../ports/ports";
 import type { GatewayConfig, PrivilegeGrant } from "../config";
-import type { Router } from "../component/router";
+import type { ComponentMailbox } from "../component/mailbox";
 import { NS } from "../xml/namespaces";
 import { type Element, xml } from "../xml/stanza";
 import { parseTrusted } from "../xml/frame-parser";
-import { accountStub } from "../routing/route";
 import { bareOf, domainOf } from "../jid/jid";
 import { freshPresence } from "./store";
 
@@ -29,7 +28,7 @@ export function presenceCanon(pres: Element): string {
  * domain, from a JID of a host that grants it presence access. Presences to a JID at the
  * component (a MUC room occupant, say) and everything else pass untouched.
  */
-export function deliverPresenceToComponent(router: Router, pres: Element): boolean {
+export function deliverPresenceToComponent(router: ComponentMailbox, pres: Element): boolean {
   const from = pres.attrs.from;
   if (!from || pres.attrs.to !== router.jid) return true;
   const type = pres.attrs.type;
@@ -54,18 +53,18 @@ export function grantsPresenceFrom(config: GatewayConfig, entity: string, from: 
  * every available resource of the host's online users and, for `roster`, the last presence
  * each of their contacts sent them. Only `host`'s users are asked (never another vhost).
  */
-export async function currentPresences(env: Env, host: string, grant: PrivilegeGrant): Promise<Element[]> {
+export async function currentPresences(ports: Ports, host: string, grant: PrivilegeGrant): Promise<Element[]> {
   if (grant.presence === "none") return [];
   let online: string[] = [];
   try {
-    online = await env.HOST.getByName(host).onlineAccounts();
+    online = await ports.host(host).onlineAccounts();
   } catch {
     return [];
   }
   const contacts = grant.presence === "roster";
   const lists = await Promise.all(online.filter((bare) => bare !== grant.entity && domainOf(bare) === host).map(async (bare) => {
     try {
-      return await accountStub(env, bare).privilegePresences(contacts);
+      return await ports.account(bare).privilegePresences(contacts);
     } catch {
       return [];
     }

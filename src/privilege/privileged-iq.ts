@@ -16,14 +16,12 @@
 //
 // References: XEP-0356 v0.4.1 §4.4 (#25–#31 of shared/xep0356.md), XEP-0297, RFC 6120 §8.2.3, §8.3.3.
 import type { GatewayConfig } from "../config";
-import type { Account } from "../account/account";
+import type { Account } from "../im/account";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, isResponse, xml } from "../xml/stanza";
 import { parseTrusted } from "../xml/frame-parser";
 import { parseJid, domainOf } from "../jid/jid";
-import { classify } from "../routing/destination";
-import { routeStanza } from "../routing/route";
-import { dispatchIqRequest } from "../routing/dispatch-iq";
+import { route } from "../pipeline/route";
 import { checkPrivilegedIq, entityOf, isPrivilegedIq, wrappedIqAnswer } from "./rules";
 import { addPending, dropPending, findPending, nextDeadline, takeExpired } from "./store";
 import { audit } from "./audit";
@@ -38,15 +36,6 @@ export function privilegedIqTimeoutMs(config: GatewayConfig): number {
   return Math.max(PRIVILEGED_IQ_TIMEOUT_MS, config.delegationTimeoutMs + DELEGATION_MARGIN_MS);
 }
 
-/** The account object sets this so that pending IQs time out even when nothing else happens. */
-export interface AlarmSetter {
-  (at: number): void;
-}
-const alarms = new WeakMap<Account, AlarmSetter>();
-export function setAlarmSetter(account: Account, f: AlarmSetter): void {
-  alarms.set(account, f);
-}
-
 /**
  * A privileged IQ addressed to this account (bare or full JID). Returns null when `iq` is
  * not one (the account handles it as usual), else the replies for the entity.
@@ -54,11 +43,11 @@ export function setAlarmSetter(account: Account, f: AlarmSetter): void {
 export async function handlePrivilegedIq(account: Account, iq: Element, resource: string, exists: boolean): Promise<string[] | null> {
   const type = iq.attrs.type;
   if (!isPrivilegedIq(iq) || (type !== "get" && type !== "set")) return null;
-  const { env, config } = account;
+  const { services, config } = account;
   const entityJid = iq.attrs.from ?? "";
   const entity = entityOf(config, entityJid);
   const refuse = async (condition: "forbidden" | "bad-request", text: string, ns = "") => {
-    await audit(env, config, { entity, access: "iq", action: ns ? `${type} ${ns}` : type, user: account.bare, outcome: condition, detail: text });
+    await audit(services, { entity, access: "iq", action: ns ? `${type} ${ns}` : type, user: account.bare, outcome: condition, detail: text });
     return [errorReply(iq, condition, text, account.bare).toString()];
   };
   // (a): a full JID, or an account that does not exist, is not a managed bare JID.
@@ -70,7 +59,7 @@ export async function handlePrivilegedIq(account: Account, iq: Element, resource
   const inner = check.inner;
   const innerId = inner.attrs.id!;
   const action = `${type} ${check.namespace}`;
-  await audit(env, config, { entity, access: "iq", action, user: account.bare, outcome: "ok", detail: inner.attrs.to ?? account.bare });
+  await audit(services, { entity, access: "iq", action, user: account.bare, outcome: "ok", detail: inner.attrs.to ?? account.bare });
 
   const outerId = iq.attrs.id ?? "";
   if (inner.attrs.to === undefined) inner.attrs.to = account.bare;
@@ -81,8 +70,7 @@ export async function handlePrivilegedIq(account: Account, iq: Element, resource
   schedule(account);
 
   // The way the user's own client's IQ would go (delegation, host handlers, accounts, routing).
-  const dest = classify(config, parseJid(peer)!);
-  const replies = await dispatchIqRequest(env, config, inner, dest, { self: { bare: account.bare, receive: (el) => account.receive(el.toString()) } });
+  const replies = await account.send(inner);
   // An answer that came back at once (the account's own handlers, a host, an error) is
   // wrapped now; otherwise the answer arrives later at the bare JID (privilegedIqAnswer).
   const answer = replies.map((r) => parseOrNull(r)).find((r): r is Element => !!r && r.name === "iq" && isResponse(r) && r.attrs.id === sentId);
@@ -115,7 +103,7 @@ export async function privilegedIqAnswer(account: Account, iq: Element): Promise
   if (!dropPending(account.sql, id)) return [];
   const answer = xml("iq", { ...iq.attrs, id: pending.innerId }, ...iq.children);
   const wrapped = wrappedIqAnswer(answer, account.bare, pending.entityJid, pending.outerId);
-  await routeStanza(account.env, account.config, wrapped);
+  await route(account.services, { kind: "server" }, wrapped);
   return [];
 }
 
@@ -123,20 +111,20 @@ export async function privilegedIqAnswer(account: Account, iq: Element): Promise
 export async function privilegedIqTimeouts(account: Account): Promise<void> {
   const expired = takeExpired(account.sql, Date.now());
   await Promise.all(expired.map(async (p) => {
-    await audit(account.env, account.config, { entity: p.entity, access: "iq", action: "answer", user: account.bare, outcome: "timeout", detail: p.peer });
+    await audit(account.services, { entity: p.entity, access: "iq", action: "answer", user: account.bare, outcome: "timeout", detail: p.peer });
     const outer = xml("iq", { xmlns: NS.client, type: "get", from: p.entityJid, to: account.bare, id: p.outerId });
     const err = errorReply(outer, "remote-server-timeout", `no answer from ${p.peer}`, account.bare);
-    await routeStanza(account.env, account.config, err);
+    await route(account.services, { kind: "server" }, err);
   }));
   schedule(account);
 }
 
 function expire(account: Account): void {
   const next = nextDeadline(account.sql);
-  if (next !== null && next <= Date.now()) account.waitUntil(privilegedIqTimeouts(account));
+  if (next !== null && next <= Date.now()) account.services.waitUntil(privilegedIqTimeouts(account));
 }
 
 function schedule(account: Account): void {
   const next = nextDeadline(account.sql);
-  if (next !== null) alarms.get(account)?.(next);
+  if (next !== null) account.scheduleAlarm(next);
 }

@@ -11,11 +11,11 @@
 // A privileged message of type 'error' is dropped without an answer.
 //
 // References: XEP-0356 v0.4.1 §4.3 (#18–#23 of shared/xep0356.md), XEP-0297, RFC 6120 §8.3.1, §8.3.3.4.
-import type { Env } from "../env";
 import type { GatewayConfig } from "../config";
+import type { Services } from "../pipeline/context";
+import { route } from "../pipeline/route";
 import { type Element, errorReply, isResponse } from "../xml/stanza";
 import { parseJid } from "../jid/jid";
-import { accountStub, routeStanza } from "../routing/route";
 import { checkPrivilegedMessage, entityOf, isPrivilegedMessage } from "./rules";
 import { audit } from "./audit";
 
@@ -27,22 +27,23 @@ export function isPrivilegedMessageToHost(config: GatewayConfig, msg: Element): 
 }
 
 /** Checks and routes a privileged message; returns the replies for the entity ([] when accepted). */
-export async function handlePrivilegedMessage(env: Env, config: GatewayConfig, msg: Element, count?: (key: string) => void): Promise<string[]> {
+export async function handlePrivilegedMessage(services: Services, msg: Element, count?: (key: string) => void): Promise<string[]> {
+  const { config } = services;
   // RFC 6120 §8.3.1: an error is never answered with an error (nor acted upon); a component
   // bouncing, say, the advertisement would otherwise loop with the host.
   if (isResponse(msg)) return [];
   const entity = entityOf(config, msg.attrs.from ?? "");
   const host = parseJid(msg.attrs.to ?? "")?.domain ?? "";
   let check = checkPrivilegedMessage(config, msg, entity);
-  if ("ok" in check && check.user !== check.host && !(await accountStub(env, check.user).exists())) {
+  if ("ok" in check && check.user !== check.host && !(await services.ports.account(check.user).exists())) {
     check = { error: "forbidden", text: `${check.user} is not an account of ${check.host}` };
   }
   if ("error" in check) {
-    await audit(env, config, { entity, access: "message", action: "outgoing", user: null, outcome: check.error, detail: check.text }, count);
+    await audit(services, { entity, access: "message", action: "outgoing", user: null, outcome: check.error, detail: check.text }, count);
     return [errorReply(msg, check.error, check.text, host).toString()];
   }
-  const bounces = await routeStanza(env, config, check.inner);
-  await audit(env, config, {
+  const bounces = await route(services, { kind: "server" }, check.inner);
+  await audit(services, {
     entity, access: "message", action: "outgoing", user: check.user, outcome: "ok",
     detail: bounces.length ? `to ${check.inner.attrs.to}, bounced` : `to ${check.inner.attrs.to}`,
   }, count);

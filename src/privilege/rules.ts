@@ -13,7 +13,7 @@
 import type { GatewayConfig, HostConfig, IqAccess, PrivilegeGrant } from "../config";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, xml } from "../xml/stanza";
-import { classify } from "../routing/destination";
+import { classify } from "../pipeline/classify";
 import { parseJid, bareOf, domainOf } from "../jid/jid";
 
 export interface HostGrant {

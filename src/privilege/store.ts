@@ -4,10 +4,9 @@
 //     replayed when an entity connects: XEP-0356 §7 business rule 1);
 //   - privileged IQs waiting for their answer (in the managed account's object);
 //   - the last presence per full JID sent to a component (de-duplication, §7 rule 2).
-const ready = new WeakSet<SqlStorage>();
+import { perStorage } from "../storage/per-storage";
 
-function init(sql: SqlStorage): SqlStorage {
-  if (ready.has(sql)) return sql;
+const init = perStorage((sql) => {
   sql.exec("CREATE TABLE IF NOT EXISTS priv_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL)");
   sql.exec("CREATE TABLE IF NOT EXISTS priv_contact_presence (jid TEXT PRIMARY KEY, stanza TEXT NOT NULL)");
   // The first layout keyed pending IQs by the entity's own inner id; its rows live seconds.
@@ -18,9 +17,8 @@ function init(sql: SqlStorage): SqlStorage {
   sql.exec("CREATE TABLE IF NOT EXISTS priv_last_presence (jid TEXT PRIMARY KEY, canon TEXT NOT NULL, stanza TEXT NOT NULL, available INTEGER NOT NULL)");
   // Unavailable presences used to be kept here; rows are now only for available JIDs.
   sql.exec("DELETE FROM priv_last_presence WHERE available = 0");
-  ready.add(sql);
   return sql;
-}
+});
 
 // ---- audit counters ------------------------------------------------------------------
 

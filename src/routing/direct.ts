@@ -4,19 +4,18 @@
 // would do identically: RFC 6121 §8.5.3.1 / RFC 6120 §8.5.3.1 deliver such stanzas to
 // that resource unchanged. The cache is a hint: the connection checks it is bound to
 // exactly that full JID, and any miss takes the ordinary path through the account.
-import type { Env } from "../env";
-import { accountStub, sessionStub } from "./route";
+import type { Ports } from "../ports/ports";
 
 const MAX_ROUTES = 4096;
 const routes = new Map<string, string>(); // full JID → connection object id
 
 /** Tries the shortcut; false when there is none or it no longer holds. */
-export async function deliverDirect(env: Env, full: string, stanza: string): Promise<boolean> {
+export async function deliverDirect(ports: Ports, full: string, stanza: string): Promise<boolean> {
   const session = routes.get(full);
   if (!session) return false;
   let ok = false;
   try {
-    ok = await sessionStub(env, session).deliverTo(full, stanza);
+    ok = await ports.connection(session).deliverTo(full, stanza);
   } catch {
     ok = false;
   }
@@ -25,10 +24,10 @@ export async function deliverDirect(env: Env, full: string, stanza: string): Pro
 }
 
 /** Learns where `full` is connected, for the next stanza (asked after an ordinary delivery). */
-export async function learnRoute(env: Env, bare: string, resource: string): Promise<void> {
+export async function learnRoute(ports: Ports, bare: string, resource: string): Promise<void> {
   const full = `${bare}/${resource}`;
   if (routes.has(full)) return;
-  const session = await accountStub(env, bare).sessionOf(resource);
+  const session = await ports.account(bare).sessionOf(resource);
   if (!session) return;
   if (routes.size >= MAX_ROUTES) routes.delete(routes.keys().next().value!);
   routes.set(full, session);

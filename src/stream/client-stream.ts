@@ -4,12 +4,11 @@ import type { Connection } from "./connection";
 import type { ClientState } from "./client-state";
 import { checkOpen, closeElement, features, isClose, openElement, randomStreamId } from "./framing";
 import { mechanismsFeature, onAbort, onAuth, onResponse } from "./sasl-exchange";
-import { handleRegistrationIq, registrationFeature } from "../server/registration";
-import { handleBoundStanza } from "../server/client-stanza";
+import { handleRegistrationIq, registrationStreamFeature } from "../registration/registration";
+import { handleBoundStanza } from "../pipeline/client-stanza";
 import { parseFrame, utf8Length } from "../xml/frame-parser";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, iqResult, isResponse, xml } from "../xml/stanza";
-import { accountStub } from "../routing/route";
 
 type Conn = Connection<ClientState>;
 
@@ -71,7 +70,7 @@ async function onOpen(conn: Conn, el: Element, restart: Extract<ClientState, { p
     conn.state = { kind: "client", phase: "sasl", host: host.domain, streamId };
     conn.save();
     const offered = [mechanismsFeature()];
-    if (host.registration) offered.push(registrationFeature());
+    if (host.registration) offered.push(registrationStreamFeature());
     conn.send(features(...offered));
     return;
   }
@@ -101,7 +100,7 @@ async function onSasl(conn: Conn, state: Extract<ClientState, { phase: "sasl" }>
       if (!isResponse(el)) conn.send(errorReply(el, "policy-violation", "rate limit exceeded, slow down", host.domain));
       return;
     }
-    conn.send(await handleRegistrationIq(conn.env, host, el, null, conn.remoteAddress));
+    conn.send(await handleRegistrationIq(conn.services.ports, host, el, null, conn.remoteAddress));
     return;
   }
   return conn.close("not-authorized", "authenticate first");
@@ -127,7 +126,7 @@ async function onBind(conn: Conn, state: Extract<ClientState, { phase: "bind" }>
   if (utf8Length(resource) > 1023 || /[\u0000-\u001f\u007f]/.test(resource)) {
     return conn.send(errorReply(el, "bad-request", "invalid resource"));
   }
-  const result = await accountStub(conn.env, state.bare).bind(resource, conn.sessionId);
+  const result = await conn.services.ports.account(state.bare).bind(resource, conn.sessionId);
   if (!result.ok) {
     conn.send(errorReply(el, "not-allowed", result.reason));
     return conn.close("not-authorized", result.reason);
@@ -154,7 +153,7 @@ export async function onClientGone(conn: Conn): Promise<void> {
   const state = conn.state;
   conn.state = { kind: "client", phase: "closed" };
   conn.save();
-  if (state.phase === "bound") await accountStub(conn.env, state.bare).unbind(state.resource, conn.sessionId);
+  if (state.phase === "bound") await conn.services.ports.account(state.bare).unbind(state.resource, conn.sessionId);
 }
 
 export { closeElement };

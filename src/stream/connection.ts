@@ -1,14 +1,16 @@
 // What a stream handler needs from the object holding the socket. The Durable
 // Object implements it; handlers stay free of platform details.
-import type { Env } from "../env";
 import type { GatewayConfig } from "../config";
+import type { Services } from "../pipeline/context";
 import type { Element, StreamErrorCondition } from "../xml/stanza";
 
 export interface Connection<State> {
-  readonly env: Env;
+  readonly services: Services;
   readonly config: GatewayConfig;
   /** This connection's object id: how other objects reach it. */
   readonly sessionId: string;
+  /** Secrets the stream needs (XEP-0114 component secrets); never logged. */
+  readonly secrets: { component(jid: string): string | undefined };
   /** The client's address (CF-Connecting-IP), for authentication throttling. */
   readonly remoteAddress: string;
   state: State;

@@ -6,12 +6,14 @@ import type { ClientState } from "./client-state";
 import { NS } from "../xml/namespaces";
 import { type Element, xml } from "../xml/stanza";
 import { parseJid } from "../jid/jid";
-import { accountStub } from "../routing/route";
 import {
   base64ToUtf8, credentialFor, fakeCredential, fakeCredentials, parseClientFirst, parsePlain, scramHashFor, serverFirstMessage,
   utf8ToBase64, verifyClientFinal, verifyPassword, type SaslFailureCondition,
 } from "../sasl";
 import { serverSecret } from "./server-secret";
+import { delayAfterFailures } from "./failure-delay";
+
+export { MAX_FAILURE_DELAY_MS, throttleDelayMs } from "./failure-delay";
 
 export const MECHANISMS = ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"] as const;
 type Mechanism = (typeof MECHANISMS)[number];
@@ -33,21 +35,10 @@ function failure(condition: SaslFailureCondition, text?: string): Element {
  * that reaches it is followed by stream error policy-violation.
  */
 export const MAX_SASL_FAILURES = 5;
-/** The longest delay before one answer: the socket's object stays busy meanwhile. */
-export const MAX_FAILURE_DELAY_MS = 5000;
-
-/** Delay before answering, growing with recent failures (slows down guessing). */
-export function throttleDelayMs(failures: number, threshold: number): number {
-  if (failures < threshold) return 0;
-  return Math.min(MAX_FAILURE_DELAY_MS, 1000 * 2 ** Math.min(5, failures - threshold));
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function recordFailure(conn: Connection<ClientState>, bare: string | null): Promise<number> {
   const [byAccount, byAddress] = await Promise.all([
-    bare ? accountStub(conn.env, bare).recordAuthFailure() : Promise.resolve(0),
-    conn.env.THROTTLE.getByName(`ip:${conn.remoteAddress}`).hit(),
+    bare ? conn.services.ports.account(bare).recordAuthFailure() : Promise.resolve(0),
+    conn.services.ports.throttle(`ip:${conn.remoteAddress}`).hit(),
   ]);
   return Math.max(byAccount, byAddress);
 }
@@ -58,8 +49,7 @@ async function fail(conn: Connection<ClientState>, state: SaslState, condition: 
   conn.save();
   if (condition === "not-authorized") {
     const failures = await recordFailure(conn, bare);
-    const delay = throttleDelayMs(failures, conn.config.limits.authFailuresBeforeDelay);
-    if (delay) await sleep(delay);
+    await delayAfterFailures(failures, conn.config.limits.authFailuresBeforeDelay);
   }
   conn.send(failure(condition));
   if (state.failures >= MAX_SASL_FAILURES) await conn.close("policy-violation", "too many failed authentication attempts");
@@ -69,7 +59,7 @@ async function succeed(conn: Connection<ClientState>, state: SaslState, bare: st
   conn.state = { kind: "client", phase: "restart", host: state.host, bare };
   conn.save();
   conn.send(xml("success", { xmlns: NS.sasl }, additional === undefined ? "" : utf8ToBase64(additional)));
-  conn.waitUntil(accountStub(conn.env, bare).clearAuthFailures());
+  conn.waitUntil(conn.services.ports.account(bare).clearAuthFailures());
 }
 
 function accountJid(username: string, host: string): string | null {
@@ -97,10 +87,10 @@ export async function onAuth(conn: Connection<ClientState>, state: SaslState, el
     const bare = accountJid(plain.authcid, state.host);
     if (!bare) return fail(conn, state, "not-authorized", null);
     if (!authzidMatches(plain.authzid, bare)) return fail(conn, state, "invalid-authzid", bare);
-    const creds = await accountStub(conn.env, bare).credentials();
+    const creds = await conn.services.ports.account(bare).credentials();
     // An unknown account costs the same work (a fake credential, marked to never verify),
     // so the time to the answer does not tell whether the account exists.
-    const checked = creds ?? (await fakeCredentials(bare, await serverSecret(conn.env)));
+    const checked = creds ?? (await fakeCredentials(bare, await serverSecret(conn.services.ports)));
     if (!(await verifyPassword(checked, plain.password))) return fail(conn, state, "not-authorized", bare);
     return succeed(conn, state, bare);
   }
@@ -112,10 +102,10 @@ export async function onAuth(conn: Connection<ClientState>, state: SaslState, el
   const bare = accountJid(first.username, state.host);
   if (!bare) return fail(conn, state, "not-authorized", null);
   if (!authzidMatches(first.authzid, bare)) return fail(conn, state, "invalid-authzid", bare);
-  const creds = await accountStub(conn.env, bare).credentials();
+  const creds = await conn.services.ports.account(bare).credentials();
   // An unknown account gets a plausible challenge, so SCRAM does not reveal which accounts exist.
   // The fake salt is keyed by the server secret, so nobody can recompute it and compare.
-  const credential = creds ? credentialFor(creds, hash) : await fakeCredential(hash, bare, await serverSecret(conn.env));
+  const credential = creds ? credentialFor(creds, hash) : await fakeCredential(hash, bare, await serverSecret(conn.services.ports));
   const { pending, message: challenge } = serverFirstMessage(hash, first, credential);
   state.scram = pending;
   conn.save();

@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { parse } from "ltx";
 import { constantTimeEqualStrings, expectedHandshake, verifyHandshake } from "../../src/component/handshake";
 import { checkComponentStanza, fromAllowed } from "../../src/component/stanza-check";
-import { Router, type RouterStorage } from "../../src/component/router";
+import { ComponentMailbox, type MailboxStorage } from "../../src/component/mailbox";
+import { gatewayFor } from "../../src/features";
+import { testServices } from "./support/services";
 import { parseConfig } from "../../src/config";
 import type { Env } from "../../src/env";
 
@@ -108,17 +110,17 @@ describe("checkComponentStanza", () => {
   });
 });
 
-describe("Router: a component that is offline (XEP-0114 has no offline storage)", () => {
+describe("ComponentMailbox: a component that is offline (XEP-0114 has no offline storage)", () => {
   const config = parseConfig({
     XMPP_CONFIG: JSON.stringify({ hosts: { localhost: {} }, components: { "comp.localhost": {} } }),
   } as never);
-  const store: RouterStorage = {
+  const store: MailboxStorage = {
     currentSession: () => null,
     setSession: () => undefined,
     sql: undefined as unknown as SqlStorage,
     setAlarm: async () => undefined,
   };
-  const router = new Router({} as Env, config, "comp.localhost", store, () => undefined);
+  const router = new ComponentMailbox(testServices(config, {} as Env), gatewayFor(config).componentEvents, "comp.localhost", store);
 
   it("answers a message with service-unavailable from the addressed JID", async () => {
     const out = await router.receive(`<message xmlns='jabber:client' from='alice@localhost/r' to='bot@comp.localhost' id='m1'><body>hi</body></message>`);

@@ -6,21 +6,10 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { parseFrame } from "../../src/xml/frame-parser";
 import type { Element } from "../../src/xml/stanza";
 import { parseConfig } from "../../src/config";
-import {
-  ClientGrantStore,
-  CLIENT_MODE_FILTERED,
-  MAX_PENDING_REQUESTS,
-  REQUEST_TTL_MS,
-  clientModeAllows,
-  configureForm,
-  grantStore,
-  takeClientGrants,
-  formValues,
-  isYes,
-  requestMessage,
-  runClientCommand,
-  submittedForm,
-} from "../../src/delegation/client-mode";
+import { ClientGrantStore, MAX_PENDING_REQUESTS, REQUEST_TTL_MS, grantStore, takeClientGrants } from "../../src/delegation/client-mode/store";
+import { CLIENT_MODE_FILTERED, clientModeAllows } from "../../src/delegation/client-mode/policy";
+import { configureForm, formValues, isYes, requestMessage, submittedForm } from "../../src/delegation/client-mode/forms";
+import { runClientCommand } from "../../src/delegation/client-mode/commands";
 
 function parse(s: string): Element {
   const r = parseFrame(s, 1 << 20);

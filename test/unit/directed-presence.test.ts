@@ -3,7 +3,7 @@
 // never sent initial presence; the remembered targets are bounded per resource.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
-import { MAX_DIRECTED, ResourcesStore } from "../../src/account/resources-store";
+import { MAX_DIRECTED, ResourcesStore } from "../../src/im/resources-store";
 import { createAccount, eventually, login, unique } from "./support/socket";
 
 const directedRows = (bare: string) =>

@@ -1,7 +1,7 @@
 // JID validation (RFC 7622) and the router's destination classification.
 import { describe, expect, it } from "vitest";
 import { bareOf, domainOf, parseJid } from "../../src/jid/jid";
-import { classify } from "../../src/routing/destination";
+import { classify } from "../../src/pipeline/classify";
 import { parseConfig } from "../../src/config";
 
 describe("parseJid", () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { parse } from "ltx";
-import { noAccountReply } from "../../src/account/no-account";
+import { noAccountReply } from "../../src/im/no-account";
 import { createAccount, unique } from "./support/socket";
 
 const STRANGER = "eve@localhost/laptop";
@@ -62,7 +62,7 @@ describe("a missing account's object creates no tables", () => {
     expect((await stub.receive(`<iq xmlns='jabber:client' type='get' id='i1' from='${STRANGER}' to='${ghost}/r'><ping xmlns='urn:xmpp:ping'/></iq>`)).length).toBe(1);
     expect(await stub.receive(`<iq xmlns='jabber:client' type='result' id='i2' from='${STRANGER}' to='${ghost}'/>`)).toEqual([]);
     await stub.unbind("r", "0".repeat(64));
-    await stub.trackDirectedPresence("r", STRANGER, false);
+    await stub.fromResource("r", `<presence xmlns='jabber:client' from='${ghost}/r' to='${STRANGER}'/>`);
     expect(await userTables(stub)).toEqual([]);
   });
 

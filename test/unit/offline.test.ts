@@ -5,7 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { parse } from "ltx";
 import {
   MAX_OFFLINE_BYTES, MAX_OFFLINE_MESSAGE_BYTES, MAX_OFFLINE_SENDER_BYTES, OFFLINE_PAGE, OfflineStore,
-} from "../../src/account/offline-store";
+} from "../../src/im/offline-store";
 import { createAccount, eventually, login, unique } from "./support/socket";
 
 /** A stored message of exactly `bytes` UTF-8 bytes. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { parse } from "ltx";
-import { MAX_PENDING_SUBSCRIPTIONS, MAX_PENDING_TEXT_BYTES, trimSubscriptionRequest } from "../../src/account/pending-subscription";
+import { MAX_PENDING_SUBSCRIPTIONS, MAX_PENDING_TEXT_BYTES, trimSubscriptionRequest } from "../../src/im/pending-subscription";
 import { createAccount, unique } from "./support/socket";
 
 describe("trimSubscriptionRequest", () => {

@@ -331,21 +331,23 @@ describe("privileged message of type error (M1)", () => {
     const inner = `<message xmlns="jabber:client" from="alice@a.example" to="bob@b.example" id="m"/>`;
     const wrap = (type: string) => el(`<message xmlns="jabber:client" from="ro.example" to="a.example" id="pm-e"${type}><privilege xmlns="${PRIV}"><forwarded xmlns="urn:xmpp:forward:0">${inner}</forwarded></privilege></message>`);
     const counted: string[] = [];
-    const refused = await handlePrivilegedMessage(env, config, wrap(""), (k) => counted.push(k));
+    const { testServices } = await import("./support/services");
+    const services = testServices(config, env);
+    const refused = await handlePrivilegedMessage(services, wrap(""), (k) => counted.push(k));
     expect(refused.length).toBe(1);
     expect(el(refused[0]!).attrs).toMatchObject({ type: "error", from: "a.example", to: "ro.example", id: "pm-e" });
     expect(el(refused[0]!).getChild("error")?.getChild("forbidden")).toBeDefined();
-    expect(await handlePrivilegedMessage(env, config, wrap(` type="error"`), (k) => counted.push(k))).toEqual([]);
+    expect(await handlePrivilegedMessage(services, wrap(` type="error"`), (k) => counted.push(k))).toEqual([]);
     expect(counted).toEqual(["message/forbidden"]);
   });
 });
 
 describe("host directory of online accounts (M7, M10)", () => {
   it("M7: is only told about accounts of hosts where some entity has presence access", async () => {
-    const { privilegeHooks } = await import("../../src/privilege/account-hooks");
+    const { privilegeAccountEvents: privilegeHooks } = await import("../../src/privilege/account-hooks");
     const calls: Array<[string, string, boolean]> = [];
-    const fakeEnv = { HOST: { getByName: (h: string) => ({ setOnline: async (b: string, on: boolean) => void calls.push([h, b, on]) }) } };
-    const accountAt = (host: string) => ({ env: fakeEnv, config, bare: `u@${host}`, host: config.hosts[host]! }) as unknown as import("../../src/account/account").Account;
+    const fakePorts = { host: (h: string) => ({ setOnline: async (b: string, on: boolean) => void calls.push([h, b, on]) }) };
+    const accountAt = (host: string) => ({ services: { ports: fakePorts, config }, config, bare: `u@${host}`, host: config.hosts[host]! }) as unknown as import("../../src/im/account").Account;
     await privilegeHooks.online(accountAt("b.example"), true); // b.example: roster only, no presence
     await privilegeHooks.online(accountAt("b.example"), false);
     expect(calls).toEqual([]);
@@ -382,7 +384,7 @@ describe("component presence de-duplication (I6)", () => {
     const { deliverPresenceToComponent } = await import("../../src/privilege/presence");
     await runInDurableObject(env.COMPONENT.getByName(`dedup-${Date.now().toString(36)}`), async (_obj, state) => {
       const sql = state.storage.sql;
-      const router = { config, jid: "pep.example", store: { sql } } as unknown as import("../../src/component/router").Router;
+      const router = { config, jid: "pep.example", store: { sql } } as unknown as import("../../src/component/mailbox").ComponentMailbox;
       const p = (to: string, extra = "") => el(`<presence xmlns="jabber:client" from="alice@a.example/r" to="${to}"${extra}><x xmlns="http://jabber.org/protocol/muc"/></presence>`);
       // The same directed presence to two rooms (a MUC join each): both delivered.
       expect(deliverPresenceToComponent(router, p("room1@pep.example/nick"))).toBe(true);
@@ -405,13 +407,15 @@ describe("component presence de-duplication (I6)", () => {
 describe("contacts' presences kept for `presence: roster` (I5)", () => {
   it("keeps and forwards only presences of contacts the user is subscribed to, within limits", async () => {
     const { env, runInDurableObject } = await import("cloudflare:test");
-    const { Account } = await import("../../src/account/account");
-    const { privilegeHooks } = await import("../../src/privilege/account-hooks");
+    const { Account } = await import("../../src/im/account");
+    const { privilegeAccountEvents: privilegeHooks, presencesForEntity } = await import("../../src/privilege/account-hooks");
+    const { gatewayFor } = await import("../../src/features");
+    const { testServices } = await import("./support/services");
     const store = await import("../../src/privilege/store");
-    const { NO_CONTACT } = await import("../../src/roster/subscription");
+    const { NO_CONTACT } = await import("../../src/im/subscription");
     await runInDurableObject(env.ACCOUNT.getByName(`i5-${Date.now().toString(36)}@a.example`), async (_obj, state) => {
       const sql = state.storage.sql;
-      const account = new Account(env, config, "alice@a.example", sql, () => undefined);
+      const account = new Account(testServices(config, env), gatewayFor(config).accountEvents, "alice@a.example", sql);
       const contact = (jid: string, subscription: "to" | "from" | "both") =>
         account.roster.put({ jid, name: null, groups: [], pendingStanza: null, state: { ...NO_CONTACT, subscription, inRoster: true } });
       contact("carl@b.example", "to");
@@ -424,7 +428,7 @@ describe("contacts' presences kept for `presence: roster` (I5)", () => {
       expect(kept()).toEqual(["carl@b.example/desk"]);
       // A former contact's kept presence is not replayed (and forgotten); its unavailable still clears it.
       store.rememberContactPresence(sql, "ex@b.example/r", `<presence xmlns="jabber:client" from="ex@b.example/r"/>`);
-      expect(privilegeHooks.currentPresences(account, true)).toEqual([`<presence xmlns="jabber:client" from="carl@b.example/desk"><show>away</show></presence>`]);
+      expect(presencesForEntity(account, true)).toEqual([`<presence xmlns="jabber:client" from="carl@b.example/desk"><show>away</show></presence>`]);
       expect(kept()).toEqual(["carl@b.example/desk"]);
       await privilegeHooks.contactPresence(account, pres("carl@b.example/desk", ` type="unavailable"`));
       expect(kept()).toEqual([]);

@@ -8,8 +8,9 @@ import { loadConfig, type GatewayConfig, type HostConfig } from "../../src/confi
 import type { Connection } from "../../src/stream/connection";
 import type { ClientState } from "../../src/stream/client-state";
 import { onClientFrame } from "../../src/stream/client-stream";
-import { MAX_REGISTRATIONS_PER_WINDOW, handleRegistrationIq } from "../../src/server/registration";
+import { MAX_REGISTRATIONS_PER_WINDOW, handleRegistrationIq } from "../../src/registration/registration";
 import { createAccount, unique } from "./support/socket";
+import { testPorts, testServices } from "./support/services";
 
 const REG = "jabber:iq:register";
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
@@ -33,14 +34,14 @@ describe("registration budget per client address", () => {
     const ip = `2001:db8::${crypto.randomUUID().slice(0, 8)}`;
     const names = Array.from({ length: MAX_REGISTRATIONS_PER_WINDOW + 1 }, () => unique("ibr"));
     for (const name of names.slice(0, MAX_REGISTRATIONS_PER_WINDOW)) {
-      expect((await handleRegistrationIq(env, host, registerIq(name), null, ip)).attrs.type).toBe("result");
+      expect((await handleRegistrationIq(testPorts(env), host, registerIq(name), null, ip)).attrs.type).toBe("result");
     }
-    const refused = await handleRegistrationIq(env, host, registerIq(names.at(-1)!), null, ip);
+    const refused = await handleRegistrationIq(testPorts(env), host, registerIq(names.at(-1)!), null, ip);
     expect(refused.attrs.type).toBe("error");
     expect(condition(refused)).toBe("policy-violation");
     expect(await env.ACCOUNT.getByName(`${names.at(-1)}@localhost`).exists()).toBe(false);
     // Another address still has its budget.
-    expect((await handleRegistrationIq(env, host, registerIq(names.at(-1)!), null, `${ip}:1`)).attrs.type).toBe("result");
+    expect((await handleRegistrationIq(testPorts(env), host, registerIq(names.at(-1)!), null, `${ip}:1`)).attrs.type).toBe("result");
   });
 
   it("a taken name gets conflict without using the budget", async () => {
@@ -49,9 +50,9 @@ describe("registration budget per client address", () => {
     const taken = unique("taken");
     await createAccount(`${taken}@localhost`, "original");
     for (let i = 0; i < MAX_REGISTRATIONS_PER_WINDOW + 2; i++) {
-      expect(condition(await handleRegistrationIq(env, host, registerIq(taken), null, ip))).toBe("conflict");
+      expect(condition(await handleRegistrationIq(testPorts(env), host, registerIq(taken), null, ip))).toBe("conflict");
     }
-    expect((await handleRegistrationIq(env, host, registerIq(unique("free")), null, ip)).attrs.type).toBe("result");
+    expect((await handleRegistrationIq(testPorts(env), host, registerIq(unique("free")), null, ip)).attrs.type).toBe("result");
   });
 });
 
@@ -62,7 +63,7 @@ describe("the connection's rate limit before authentication", () => {
     const sent: string[] = [];
     let tokens = 1;
     const conn: Connection<ClientState> = {
-      env, config, sessionId: "test", remoteAddress: `2001:db8::${crypto.randomUUID().slice(0, 8)}`,
+      services: testServices(config, env), config, secrets: { component: () => undefined }, sessionId: "test", remoteAddress: `2001:db8::${crypto.randomUUID().slice(0, 8)}`,
       state: { kind: "client", phase: "sasl", host: "localhost", streamId: "s1" },
       save() {},
       send(el) { sent.push(String(el)); },

@@ -14,7 +14,7 @@ import {
   wantsPresenceFrom,
   type ContactState,
   type SubscriptionType,
-} from "../../src/roster/subscription";
+} from "../../src/im/subscription";
 
 // The nine defined states of Appendix A.1, each with a roster item (the
 // rows without one are tested further down).

@@ -1,0 +1,52 @@
+// Delivery: what no other feature took at the origin goes to the object that owns
+// the destination, by RPC: an account (bare or full JID), a component. There are no
+// server-to-server connections, so a remote domain gets remote-server-not-found.
+// A message to a bound full JID takes the direct route to its connection when it is
+// known (./direct.ts). Bounces come back to the sender.
+//
+// References: RFC 6120 §8.3.3.16 (remote-server-not-found), §10.4 (local delivery).
+import type { Feature } from "../features/feature";
+import { PRIORITY } from "../features/feature";
+import type { RouteContext } from "../pipeline/context";
+import { errorReply, isResponse } from "../xml/stanza";
+import { deliverDirect, learnRoute } from "./direct";
+
+async function toOwner(ctx: RouteContext): Promise<boolean> {
+  const { dest, origin, services } = ctx;
+  let answers: string[];
+  switch (dest.kind) {
+    case "account":
+      // An account writing to itself (an IQ sent on a user's behalf) is handed over in place.
+      answers = origin.kind === "account" && origin.bare === dest.bare
+        ? await origin.receive(ctx.stanza)
+        : await services.ports.account(dest.bare).receive(ctx.stanza.toString());
+      break;
+    case "component":
+      answers = await services.ports.component(dest.component).receive(ctx.stanza.toString());
+      break;
+    case "remote":
+      if (!isResponse(ctx.stanza) && ctx.name !== "presence") ctx.reply(errorReply(ctx.stanza, "remote-server-not-found", "this server does not federate"));
+      return true;
+    case "host":
+      return false; // the server's own handlers, or the unhandled answer
+  }
+  for (const a of answers) ctx.reply(a);
+  return true;
+}
+
+/** A message to a bound full JID: straight to its connection when the route is known. */
+async function direct(ctx: RouteContext): Promise<boolean> {
+  if (ctx.dest.kind !== "account" || !ctx.dest.resource) return false;
+  const raw = ctx.stanza.toString();
+  if (await deliverDirect(ctx.services.ports, ctx.dest.bare + "/" + ctx.dest.resource, raw)) return true;
+  ctx.services.waitUntil(learnRoute(ctx.services.ports, ctx.dest.bare, ctx.dest.resource));
+  return false;
+}
+
+export const routingFeature: Feature = {
+  name: "routing",
+  register(r) {
+    r.route("pre-*", toOwner, PRIORITY.delivery);
+    r.route("pre-message/full", direct, PRIORITY.delivery + 1);
+  },
+};
