@@ -1,0 +1,5 @@
+// XEP-0280 Message Carbons: the feature's public surface.
+export { handleCarbonsIq, type CarbonsIqOutcome } from "./enable-iq";
+export { isCarbonEligible, isForwardedCopy, type CarbonDirection, type EligibilityOptions } from "./eligibility";
+export { carbonRecipients, receivedCarbon, sentCarbon, stripPrivate, type CarbonResource } from "./copies";
+export const CARBONS_FEATURES = ["urn:xmpp:carbons:2"] as const;

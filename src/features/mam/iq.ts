@@ -1,0 +1,38 @@
+// The urn:xmpp:mam:2 IQs a user sends to their own archive: query (set), query form
+// (get), metadata (get), prefs (get, set).
+import { type Element, errorReply, iqPayload, iqResult } from "../../xml/stanza";
+import { FNS } from "../namespaces";
+import type { ArchiveStore } from "./archive-store";
+import { parsePrefs, prefsElement } from "./prefs";
+import { metadata, queryForm, runMamQuery } from "./query";
+
+/**
+ * Answers a urn:xmpp:mam:2 IQ to the archive of `ownerBare`. Returns the stanzas to send
+ * in order: for a query, the result messages and then the IQ result.
+ */
+export function handleMamIq(iq: Element, ownerBare: string, store: ArchiveStore): Element[] {
+  const payload = iqPayload(iq);
+  if (!payload || payload.getNS() !== FNS.mam) return [errorReply(iq, "bad-request")];
+  if ((iq.attrs.from ?? "").split("/")[0] !== ownerBare) return [errorReply(iq, "forbidden")];
+  const type = iq.attrs.type;
+  switch (payload.getName()) {
+    case "query":
+      if (type === "set") return runMamQuery(iq, payload, ownerBare, store);
+      if (type === "get") return [queryForm(iq)];
+      break;
+    case "metadata":
+      if (type === "get") return [metadata(iq, store)];
+      break;
+    case "prefs":
+      if (type === "get") return [iqResult(iq, prefsElement(store.prefs()))];
+      if (type === "set") {
+        const prefs = parsePrefs(payload);
+        if (typeof prefs === "string") return [errorReply(iq, prefs)];
+        store.setPrefs(prefs);
+        // §6: the result carries the preferences now in effect.
+        return [iqResult(iq, prefsElement(prefs))];
+      }
+      break;
+  }
+  return [errorReply(iq, type === "get" || type === "set" ? "feature-not-implemented" : "bad-request")];
+}
