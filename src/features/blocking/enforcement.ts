@@ -1,5 +1,6 @@
 // What happens to stanzas between a user and a JID they blocked (XEP-0191 §3.3, §3.4).
-import { type Element, errorReply, isResponse, xml } from "../../xml/stanza";
+import { type Element, errorElement, errorReply, isResponse, xml } from "../../xml/stanza";
+import { deepCopy } from "../forwarded";
 import { FNS } from "../namespaces";
 
 export type BlockedAction = { action: "drop" } | { action: "reply"; stanza: Element };
@@ -11,8 +12,14 @@ export type BlockedAction = { action: "drop" } | { action: "reply"; stanza: Elem
  */
 export function outboundToBlocked(stanza: Element): BlockedAction {
   if (isResponse(stanza)) return { action: "drop" };
+  // The reply carries the original payload (as the XEP's example does) and the error
+  // of type cancel shown there, with the application condition after the defined one.
   const reply = errorReply(stanza, "not-acceptable");
-  reply.getChild("error")!.cnode(xml("blocked", { xmlns: FNS.blockingErrors }));
+  reply.children = [];
+  for (const child of stanza.getChildElements()) if (child.getName() !== "error") reply.cnode(deepCopy(child));
+  const error = errorElement("not-acceptable", undefined, "cancel");
+  error.cnode(xml("blocked", { xmlns: FNS.blockingErrors }));
+  reply.cnode(error);
   return { action: "reply", stanza: reply };
 }
 

@@ -1,6 +1,8 @@
 // XEP-0191 §5 JID matching: an item blocks a stanza whose JID is
 // user@domain/resource if the item is exactly user@domain/resource, user@domain,
-// domain/resource or domain (the same rules as XEP-0016 §2.1).
+// domain/resource or domain, and a domain item also blocks its subdomains ("the domain
+// itself matches, as does any user@domain, domain/resource, or address containing a
+// subdomain"), as in XEP-0016 §2.1.
 import { parseJid } from "../../jid/jid";
 
 /** The blocklist items that would match a stanza from or to `jid`, most specific first. */
@@ -11,6 +13,9 @@ export function matchingItems(jid: string): string[] {
   if (j.resource) items.push(j.bare);
   if (j.local && j.resource) items.push(`${j.domain}/${j.resource}`);
   if (j.local || j.resource) items.push(j.domain);
+  // Parent domains: a.b.example matches items b.example and example.
+  const labels = j.domain.split(".");
+  for (let i = 1; i < labels.length; i++) items.push(labels.slice(i).join("."));
   return [...new Set(items)];
 }
 
