@@ -30,3 +30,8 @@ export function forwarded(message: Element, stamp?: string): Element {
 export function hasChild(el: Element, ns: string, names?: readonly string[]): boolean {
   return el.getChildElements().some((c) => c.getNS() === ns && (names === undefined || names.includes(c.getName())));
 }
+
+/** Is this message a carbon copy or an archive result, i.e. a wrapper around another message? */
+export function isForwardedCopy(message: Element): boolean {
+  return hasChild(message, FNS.carbons, ["sent", "received"]) || hasChild(message, FNS.mam, ["result"]);
+}

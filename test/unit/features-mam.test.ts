@@ -4,10 +4,11 @@ import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { type Element, parse } from "ltx";
 import {
-  ArchiveStore, DEFAULT_ARCHIVE_LIMITS, MAM_FEATURES, MAX_PAGE, archiveInbound, archiveMessage, handleMamIq,
+  ArchiveStore, DEFAULT_ARCHIVE_LIMITS, MAM_FEATURES, MAX_PAGE, archiveInbound, archiveMessage, archiveOutbound, handleMamIq,
   isArchivable, stampStanzaId, type ArchiveLimits,
 } from "../../src/features/mam";
 import { parseDateTime } from "../../src/features/mam/datetime";
+import { sentCarbon } from "../../src/features/carbons";
 
 function canon(el: Element): string {
   const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))
@@ -118,6 +119,22 @@ describe("XEP-0359 stanza ids", () => {
       expect(archiveInbound(store, m, { ownerBare: owner, now: T0, inRoster: () => false })).toBeNull();
       expect(m.getChildren("stanza-id", "urn:xmpp:sid:0")).toHaveLength(0);
       expect(store.count()).toBe(0);
+    });
+  });
+
+  it("outbound: archived as 'out' with the recipient; the routed message gets no stanza-id, the copy for sent carbons does", async () => {
+    await withArchive((store, owner) => {
+      const m = parse(`<message xmlns='jabber:client' from='${owner}/phone' to='juliet@capulet.lit/balcony' type='chat' id='o1'><body>hi</body></message>`);
+      const before = m.toString();
+      const out = archiveOutbound(store, m, { ownerBare: owner, now: T0, inRoster: () => false })!;
+      expect(m.toString()).toBe(before);
+      expect(store.page({}, 1, false)[0]).toMatchObject({ id: out.id, direction: "out", withBare: "juliet@capulet.lit", withFull: "juliet@capulet.lit/balcony" });
+      const carbon = sentCarbon(out.forOwnResources, owner, `${owner}/laptop`);
+      same(carbon, `<message xmlns='jabber:client' from='${owner}' to='${owner}/laptop' type='chat'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>
+        <message xmlns='jabber:client' from='${owner}/phone' to='juliet@capulet.lit/balcony' type='chat' id='o1'><body>hi</body>
+        <stanza-id xmlns='urn:xmpp:sid:0' by='${owner}' id='${out.id}'/></message></forwarded></sent></message>`);
+      const chatState = parse(`<message xmlns='jabber:client' from='${owner}/phone' to='juliet@capulet.lit' type='chat'><active xmlns='http://jabber.org/protocol/chatstates'/></message>`);
+      expect(archiveOutbound(store, chatState, { ownerBare: owner, now: T0, inRoster: () => false })).toBeNull();
     });
   });
 

@@ -15,7 +15,7 @@
 //   says so; the server does not track messages, so `errorAnswersEligible` defaults to true:
 //   copying an error the other devices never saw the cause of is harmless).
 import type { Element } from "../../xml/stanza";
-import { hasChild } from "../forwarded";
+import { hasChild, isForwardedCopy } from "../forwarded";
 import { FNS } from "../namespaces";
 
 export type CarbonDirection = "sent" | "received";
@@ -31,11 +31,6 @@ const MARKERS = ["markable", "received", "displayed", "acknowledged"] as const;
 
 function messageType(message: Element): string {
   return message.attrs.type ?? "normal";
-}
-
-/** Is this message a carbon copy or a forwarded archive result already? */
-export function isForwardedCopy(message: Element): boolean {
-  return hasChild(message, FNS.carbons, ["sent", "received"]) || hasChild(message, FNS.mam, ["result"]);
 }
 
 function hasImPayload(message: Element): boolean {

@@ -1,5 +1,6 @@
 // XEP-0280 Message Carbons: the feature's public surface.
 export { handleCarbonsIq, type CarbonsIqOutcome } from "./enable-iq";
-export { isCarbonEligible, isForwardedCopy, type CarbonDirection, type EligibilityOptions } from "./eligibility";
+export { isCarbonEligible, type CarbonDirection, type EligibilityOptions } from "./eligibility";
+export { isForwardedCopy } from "../forwarded";
 export { carbonRecipients, receivedCarbon, sentCarbon, stripPrivate, type CarbonResource } from "./copies";
 export const CARBONS_FEATURES = ["urn:xmpp:carbons:2"] as const;

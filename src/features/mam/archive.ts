@@ -41,3 +41,20 @@ export function archiveInbound(store: ArchiveStore, message: Element, ctx: Omit<
   if (id !== null) stampStanzaId(message, ctx.ownerBare, id);
   return id;
 }
+
+export interface OutboundArchived {
+  id: string;
+  /**
+   * The message with <stanza-id by=owner/> for the user's own resources: the copy to put
+   * inside sent carbons (XEP-0313 §3.5: SHOULD be included there, and MUST NOT be in the
+   * message routed to the contact, which is left untouched).
+   */
+  forOwnResources: Element;
+}
+
+/** The outbound path: archives what the user sends; null when it is not archived. */
+export function archiveOutbound(store: ArchiveStore, message: Element, ctx: Omit<ArchiveContext, "direction">): OutboundArchived | null {
+  const id = archiveMessage(store, message, { ...ctx, direction: "out" });
+  if (id === null) return null;
+  return { id, forOwnResources: stampStanzaId(clientCopy(message), ctx.ownerBare, id) };
+}

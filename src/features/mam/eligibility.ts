@@ -9,8 +9,7 @@
 // - carbon copies and archive results are copies of something archived already (§7.1.1:
 //   a stanza is stored once however many copies are made).
 import type { Element } from "../../xml/stanza";
-import { isForwardedCopy } from "../carbons/eligibility";
-import { hasChild } from "../forwarded";
+import { hasChild, isForwardedCopy } from "../forwarded";
 import { FNS } from "../namespaces";
 
 export function isArchivable(message: Element): boolean {

@@ -1,6 +1,6 @@
 // XEP-0313 Message Archive Management (with XEP-0059 paging and XEP-0359 stanza ids).
 export { ArchiveStore, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchivedMessage, type Direction } from "./archive-store";
-export { archiveInbound, archiveMessage, type ArchiveContext } from "./archive";
+export { archiveInbound, archiveMessage, archiveOutbound, type ArchiveContext, type OutboundArchived } from "./archive";
 export { isArchivable } from "./eligibility";
 export { handleMamIq } from "./iq";
 export { DEFAULT_PAGE, MAX_PAGE, parseMamQuery, type MamQuery } from "./query-form";

@@ -1,4 +1,5 @@
-// XEP-0313 §6 Archiving preferences: a default (always, never, roster) and two JID lists.
+// Archiving preferences: a default (always, never, roster) and two JID lists. Defined in
+// XEP-0313 up to 0.6 (§6) and since 1.1 in XEP-0441, same <prefs xmlns='urn:xmpp:mam:2'/> element.
 import { type Element, xml } from "../../xml/stanza";
 import { parseJid } from "../../jid/jid";
 import { FNS } from "../namespaces";
