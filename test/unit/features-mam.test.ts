@@ -25,9 +25,34 @@ const RSM = "http://jabber.org/protocol/rsm";
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 const T0 = Date.parse("2010-07-10T23:00:00Z");
 
-async function withArchive<T>(f: (store: ArchiveStore, owner: string) => T, limits?: ArchiveLimits): Promise<T> {
+async function withArchive<T>(f: (store: ArchiveStore, owner: string, sql: SqlStorage) => T, limits?: ArchiveLimits): Promise<T> {
   const owner = OWNER();
-  return runInDurableObject(env.ACCOUNT.getByName(owner), async (_obj, state) => f(new ArchiveStore(state.storage.sql, limits), owner));
+  return runInDurableObject(env.ACCOUNT.getByName(owner), async (_obj, state) =>
+    f(new ArchiveStore(state.storage.sql, limits), owner, state.storage.sql));
+}
+
+/** A SqlStorage that adds up the rows every statement read and wrote. */
+function metered(sql: SqlStorage): { sql: SqlStorage; rows: { read: number; written: number } } {
+  const rows = { read: 0, written: 0 };
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const proxy = new Proxy(sql, {
+    get(target, prop) {
+      if (prop !== "exec") return Reflect.get(target, prop);
+      return (query: string, ...params: SqlStorageValue[]) => {
+        const cursor = target.exec(query, ...params);
+        cursors.push(cursor);
+        return cursor;
+      };
+    },
+  });
+  return {
+    sql: proxy,
+    get rows() {
+      rows.read = cursors.reduce((s, c) => s + c.rowsRead, 0);
+      rows.written = cursors.reduce((s, c) => s + c.rowsWritten, 0);
+      return rows;
+    },
+  };
 }
 
 const msg = (from: string, to: string, body: string, id = "m") =>
@@ -418,6 +443,34 @@ describe("queries (XEP-0313 §4, XEP-0059)", () => {
 });
 
 describe("archive bounds", () => {
+  it("the running totals agree with the table after appends, bounds and expiry", async () => {
+    await withArchive((store, owner, sql) => {
+      fill(store, owner, 30);
+      store.expire(T0 + 86_400_000 * 7 + 20_500);
+      const real = sql.exec<{ n: number; b: number }>("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM mam_archive").one();
+      expect([store.count(), store.bytes()]).toEqual([real.n, real.b]);
+      expect(store.count()).toBe(9);
+    }, { ...DEFAULT_ARCHIVE_LIMITS, maxMessages: 20 });
+  });
+
+  it("an archived message costs the same rows read and written whether the archive holds 50 or 400", async () => {
+    const perAppend = (bound: number) => withArchive((_store, owner, sql) => {
+      const m = metered(sql);
+      const store = new ArchiveStore(m.sql, { ...DEFAULT_ARCHIVE_LIMITS, maxMessages: bound });
+      fill(store, owner, bound);
+      const before = { ...m.rows };
+      // At the bound: prefs, expiry, the insert, the eviction of the oldest, the totals row.
+      fill(store, owner, 10);
+      expect(store.count()).toBe(bound);
+      return { read: (m.rows.read - before.read) / 10, written: (m.rows.written - before.written) / 10 };
+    });
+    const small = await perAppend(50);
+    const large = await perAppend(400);
+    expect(large).toEqual(small);
+    expect(small.read).toBeLessThanOrEqual(16);
+    expect(small.written).toBeLessThanOrEqual(10);
+  });
+
   it("keeps at most maxMessages, dropping the oldest", async () => {
     await withArchive((store, owner) => {
       fill(store, owner, 8);
