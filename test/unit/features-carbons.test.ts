@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { type Element, parse } from "ltx";
 import {
-  carbonRecipients, handleCarbonsIq, isCarbonEligible, receivedCarbon, sentCarbon, stripPrivate,
+  carbonCopies, carbonRecipients, handleCarbonsIq, isCarbonEligible, receivedCarbon, sentCarbon, stripPrivate,
 } from "../../src/features/carbons";
 
 /** Resolved-namespace form of an element, attributes sorted, whitespace-only text dropped. */
@@ -186,5 +186,30 @@ describe("who gets a copy", () => {
 
   it("nobody with carbons: nobody", () => {
     expect(carbonRecipients([{ name: "a", carbons: false }], [])).toEqual([]);
+  });
+});
+
+describe("carbonCopies: eligibility, recipients and wrappers together", () => {
+  const resources = [{ name: "garden", carbons: true }, { name: "home", carbons: true }, { name: "old", carbons: false }];
+
+  it("a received chat message to garden: one <received/> copy, to home", () => {
+    const m = parse(`<message xmlns='jabber:client' from='juliet@capulet.example/balcony' to='${ROMEO}/garden' type='chat'><body>hi</body></message>`);
+    const copies = carbonCopies({ message: m, direction: "received", ownerBare: ROMEO, resources, direct: ["garden"] });
+    expect(copies).toHaveLength(1);
+    same(copies[0]!, `<message xmlns='jabber:client' from='${ROMEO}' to='${ROMEO}/home' type='chat'><received xmlns='urn:xmpp:carbons:2'>
+      <forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='juliet@capulet.example/balcony' to='${ROMEO}/garden' type='chat'><body>hi</body></message></forwarded></received></message>`);
+  });
+
+  it("a sent message from old (carbons off): <sent/> copies to garden and home", () => {
+    const m = parse(`<message xmlns='jabber:client' from='${ROMEO}/old' to='juliet@capulet.example' type='chat'><body>hi</body></message>`);
+    const copies = carbonCopies({ message: m, direction: "sent", ownerBare: ROMEO, resources, direct: [], sender: "old" });
+    expect(copies.map((c) => [c.attrs.to, c.getChildElements()[0]!.getName()])).toEqual([[`${ROMEO}/garden`, "sent"], [`${ROMEO}/home`, "sent"]]);
+  });
+
+  it("an ineligible message (<private/>, headline) makes no copies", () => {
+    const priv = parse(`<message xmlns='jabber:client' from='${ROMEO}/garden' to='juliet@capulet.example' type='chat'><body>x</body><private xmlns='urn:xmpp:carbons:2'/></message>`);
+    expect(carbonCopies({ message: priv, direction: "sent", ownerBare: ROMEO, resources, direct: [], sender: "garden" })).toEqual([]);
+    const news = parse(`<message xmlns='jabber:client' from='news.example' to='${ROMEO}' type='headline'><body>x</body></message>`);
+    expect(carbonCopies({ message: news, direction: "received", ownerBare: ROMEO, resources, direct: [] })).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { type Element, parse } from "ltx";
 import {
   ArchiveStore, DEFAULT_ARCHIVE_LIMITS, MAM_FEATURES, MAX_PAGE, archiveInbound, archiveMessage, archiveOutbound, handleMamIq,
-  isArchivable, stampStanzaId, type ArchiveLimits,
+  isArchivable, isNodeQuery, stampStanzaId, type ArchiveLimits,
 } from "../../src/features/mam";
 import { parseDateTime } from "../../src/features/mam/datetime";
 import { sentCarbon } from "../../src/features/carbons";
@@ -434,6 +434,18 @@ describe("queries (XEP-0313 §4, XEP-0059)", () => {
       const ids = fill(store, owner, 4);
       same(handleMamIq(get, owner, store)[0]!, `<iq xmlns='jabber:client' type='result' id='jui8921rr9' to='${owner}/c'><metadata xmlns='urn:xmpp:mam:2'>
         <start id='${ids[0]}' timestamp='2010-07-10T23:00:00.000Z'/><end id='${ids[3]}' timestamp='2010-07-10T23:00:03.000Z'/></metadata></iq>`);
+    });
+  });
+
+  it("a query with a 'node' attribute is not for the user's archive (XEP-0442): recognised, and refused here", async () => {
+    await withArchive((store, owner) => {
+      fill(store, owner, 2);
+      const nodeQuery = parse(`<iq xmlns='jabber:client' type='set' id='n1' from='${owner}/c' to='${owner}'><query xmlns='urn:xmpp:mam:2' node='urn:xmpp:microblog:0'/></iq>`);
+      expect(isNodeQuery(nodeQuery)).toBe(true);
+      expect(isNodeQuery(query(owner, ""))).toBe(false);
+      const out = handleMamIq(nodeQuery, owner, store);
+      expect(out).toHaveLength(1);
+      expect(errorOf(out[0]!)).toBe("feature-not-implemented");
     });
   });
 

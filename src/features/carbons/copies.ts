@@ -1,6 +1,7 @@
 // Building carbon copies (XEP-0280 §7 received, §8 sent) and choosing who gets one.
 import { type Element, xml } from "../../xml/stanza";
 import { forwarded } from "../forwarded";
+import { isCarbonEligible } from "./eligibility";
 import { FNS } from "../namespaces";
 
 function wrap(kind: "sent" | "received", message: Element, ownerBare: string, to: string): Element {
@@ -53,4 +54,23 @@ export function carbonRecipients(resources: readonly CarbonResource[], direct: r
     out.push(r.name);
   }
   return out;
+}
+
+export interface CarbonCopyRequest {
+  message: Element;
+  direction: "sent" | "received";
+  ownerBare: string;
+  resources: readonly CarbonResource[];
+  /** Resource names the message is delivered to directly. */
+  direct: readonly string[];
+  /** For a sent message, the sending resource's name. */
+  sender?: string;
+  errorAnswersEligible?: boolean;
+}
+
+/** The ready-to-send copies of one message for the owner's resources (none when ineligible). */
+export function carbonCopies(req: CarbonCopyRequest): Element[] {
+  if (!isCarbonEligible(req.message, req.direction, { errorAnswersEligible: req.errorAnswersEligible })) return [];
+  const build = req.direction === "sent" ? sentCarbon : receivedCarbon;
+  return carbonRecipients(req.resources, req.direct, req.sender).map((name) => build(req.message, req.ownerBare, `${req.ownerBare}/${name}`));
 }

@@ -2,5 +2,7 @@
 export { handleCarbonsIq, type CarbonsIqOutcome } from "./enable-iq";
 export { isCarbonEligible, type CarbonDirection, type EligibilityOptions } from "./eligibility";
 export { isForwardedCopy } from "../forwarded";
-export { carbonRecipients, receivedCarbon, sentCarbon, stripPrivate, type CarbonResource } from "./copies";
+export {
+  carbonCopies, carbonRecipients, receivedCarbon, sentCarbon, stripPrivate, type CarbonCopyRequest, type CarbonResource,
+} from "./copies";
 export const CARBONS_FEATURES = ["urn:xmpp:carbons:2"] as const;

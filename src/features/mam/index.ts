@@ -2,7 +2,7 @@
 export { ArchiveStore, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchivedMessage, type Direction } from "./archive-store";
 export { archiveInbound, archiveMessage, archiveOutbound, type ArchiveContext, type OutboundArchived } from "./archive";
 export { isArchivable } from "./eligibility";
-export { handleMamIq } from "./iq";
+export { handleMamIq, isNodeQuery } from "./iq";
 export { DEFAULT_PAGE, MAX_PAGE, parseMamQuery, type MamQuery } from "./query-form";
 export { DEFAULT_PREFS, prefsAllow, type MamPrefs } from "./prefs";
 export { stampStanzaId, stripStanzaIds } from "./stanza-id";

@@ -7,6 +7,17 @@ import { parsePrefs, prefsElement } from "./prefs";
 import { metadata, queryForm, runMamQuery } from "./query";
 
 /**
+ * Is this a query for a pubsub node's archive (XEP-0313 reserves the 'node' attribute,
+ * XEP-0442)? Those are not the user's archive: with a delegation of urn:xmpp:mam:2 they
+ * go to the component, otherwise they are refused (handleMamIq answers
+ * feature-not-implemented).
+ */
+export function isNodeQuery(iq: Element): boolean {
+  const payload = iqPayload(iq);
+  return payload !== null && payload.getNS() === FNS.mam && payload.getName() === "query" && payload.attrs.node !== undefined;
+}
+
+/**
  * Answers a urn:xmpp:mam:2 IQ to the archive of `ownerBare`. Returns the stanzas to send
  * in order: for a query, the result messages and then the IQ result.
  */
@@ -15,6 +26,7 @@ export function handleMamIq(iq: Element, ownerBare: string, store: ArchiveStore)
   if (!payload || payload.getNS() !== FNS.mam) return [errorReply(iq, "bad-request")];
   if ((iq.attrs.from ?? "").split("/")[0] !== ownerBare) return [errorReply(iq, "forbidden")];
   const type = iq.attrs.type;
+  if (isNodeQuery(iq)) return [errorReply(iq, "feature-not-implemented", "this archive has no nodes")];
   switch (payload.getName()) {
     case "query":
       if (type === "set") return runMamQuery(iq, payload, ownerBare, store);
