@@ -183,7 +183,7 @@ describe("XEP-0082 dates", () => {
   }
 });
 
-describe("preferences (XEP-0313 §6)", () => {
+describe("preferences (XEP-0441, the <prefs/> of urn:xmpp:mam:2)", () => {
   it("get: the defaults, always archive, empty lists", async () => {
     await withArchive((store, owner) => {
       const out = handleMamIq(parse(`<iq xmlns='jabber:client' type='get' id='p1' from='${owner}/c'><prefs xmlns='urn:xmpp:mam:2'/></iq>`), owner, store);
@@ -207,7 +207,8 @@ describe("preferences (XEP-0313 §6)", () => {
       expect(take("montague@montague.lit/y")).toBe(false); // never list wins over roster
       expect(take("nurse@capulet.lit/kitchen")).toBe(false); // full-JID entry
       expect(take("nurse@capulet.lit/garden")).toBe(false); // not in roster, other resource
-      expect(store.count()).toBe(2);
+      expect(take("Romeo@Montague.lit/y")).toBe(true); // compared normalised
+      expect(store.count()).toBe(3);
       // Outgoing messages are judged by their 'to'.
       expect(archiveMessage(store, msg(`${owner}/c`, "montague@montague.lit", "x"), { ...ctx, direction: "out" })).toBeNull();
     });

@@ -41,7 +41,7 @@ export function handleMamIq(iq: Element, ownerBare: string, store: ArchiveStore)
         const prefs = parsePrefs(payload);
         if (typeof prefs === "string") return [errorReply(iq, prefs)];
         store.setPrefs(prefs);
-        // §6: the result carries the preferences now in effect.
+        // XEP-0441 §2.1: the result carries the preferences now in effect.
         return [iqResult(iq, prefsElement(prefs))];
       }
       break;

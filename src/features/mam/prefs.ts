@@ -1,5 +1,5 @@
 // Archiving preferences: a default (always, never, roster) and two JID lists. Defined in
-// XEP-0313 up to 0.6 (§6) and since 1.1 in XEP-0441, same <prefs xmlns='urn:xmpp:mam:2'/> element.
+// XEP-0313 up to 0.6 (§6) and now in XEP-0441, the same <prefs xmlns='urn:xmpp:mam:2'/> element.
 import { type Element, xml } from "../../xml/stanza";
 import { parseJid } from "../../jid/jid";
 import { FNS } from "../namespaces";
@@ -43,14 +43,17 @@ export function prefsElement(prefs: MamPrefs): Element {
 }
 
 /**
- * Should a message with the other party `withJid` (full or bare) be archived? A list
- * entry matches the contact's full JID or bare JID; <never/> wins over <always/>, and
- * both win over the default (XEP-0313 §6). `inRoster` answers for the roster default.
+ * Should a message with the other party `withJid` (the 'to' of an outgoing message, the
+ * 'from' of an incoming one) be archived? XEP-0441 §2.3: a listed full JID is compared
+ * with the target as it is, a listed bare JID with the target's bare JID; the roster
+ * default looks up the bare JID. <never/> wins over <always/> (the XEP leaves a JID in
+ * both lists open; not archiving is the safe reading), and both win over the default.
  */
 export function prefsAllow(prefs: MamPrefs, withJid: string, inRoster: (bare: string) => boolean): boolean {
-  const slash = withJid.indexOf("/");
-  const bare = slash === -1 ? withJid : withJid.slice(0, slash);
-  const listed = (list: string[]) => list.includes(withJid) || list.includes(bare);
+  const target = parseJid(withJid);
+  const full = target?.full ?? withJid;
+  const bare = target?.bare ?? withJid.split("/")[0]!;
+  const listed = (list: string[]) => list.includes(full) || list.includes(bare);
   if (listed(prefs.never)) return false;
   if (listed(prefs.always)) return true;
   if (prefs.default === "always") return true;
