@@ -525,6 +525,17 @@ describe("archive bounds", () => {
     }, { ...DEFAULT_ARCHIVE_LIMITS, retentionDays: 2 });
   });
 
+  it("retention 0 or Infinity keeps entries however old (the count and byte bounds still apply)", async () => {
+    for (const retentionDays of [0, Infinity]) {
+      await withArchive((store, owner) => {
+        fill(store, owner, 3);
+        expect(store.expire(T0 + 1000 * 86_400_000)).toBe(0);
+        archiveMessage(store, msg("juliet@capulet.lit/b", owner, "much later"), { ownerBare: owner, direction: "in", now: T0 + 5000 * 86_400_000, inRoster: () => true });
+        expect(store.count()).toBe(3);
+      }, { ...DEFAULT_ARCHIVE_LIMITS, retentionDays, maxMessages: 3 });
+    }
+  });
+
   it("deleteAll forgets messages and preferences", async () => {
     await withArchive((store, owner) => {
       fill(store, owner, 3);

@@ -8,7 +8,7 @@ import { utf8Length } from "../../xml/frame-parser";
 import { DEFAULT_PREFS, type MamPrefs } from "./prefs";
 
 export interface ArchiveLimits {
-  /** Days an entry is kept (Prosody's archive_expires_after defaults to one week). */
+  /** Days an entry is kept (Prosody's archive_expires_after defaults to one week); 0 or Infinity: no expiry. */
   retentionDays: number;
   /** Entries kept per account; the oldest go first. */
   maxMessages: number;
@@ -120,7 +120,9 @@ export class ArchiveStore {
 
   /** Drops entries older than the retention period. */
   expire(now: number): number {
-    const cutoff = now - this.limits.retentionDays * 86_400_000;
+    const days = this.limits.retentionDays;
+    if (!Number.isFinite(days) || days <= 0) return 0;
+    const cutoff = now - days * 86_400_000;
     return this.deleteWhere("at < ?", cutoff);
   }
 
