@@ -80,6 +80,12 @@ export type ResumeOutcome =
   | { kind: "too-high"; h: number; sendCount: number }
   | { kind: "resumed"; handledIn: number; resource: string; previousConnection: string; wasDetached: boolean; stanzas: string[] };
 
+/** A session on the move between objects (./DESIGN.md, resumption). */
+export interface SmSnapshot {
+  session: Omit<SmSession, "connection" | "detachedSince" | "requestedAt">;
+  rows: { stanza: string; at: number; onWire: boolean; replaceKey: string | null }[];
+}
+
 type Row = {
   id: string; account: string; resource: string; resumable: number; window_s: number; max_queue: number;
   handled_in: number; sent: number; acked: number; requested_at: number | null; connection: string; detached_since: number | null;
@@ -256,6 +262,42 @@ export class SmStore {
       now,
     ).toArray();
     return ids.map((r) => this.end(r.id, now)).filter((e): e is Ended => e !== null);
+  }
+
+  /**
+   * Removes a session and its queue and returns them, to move it into another object
+   * (resumption lands on a new connection object). No tombstone: it lives on there.
+   */
+  exportSession(id: string): SmSnapshot | null {
+    const s = this.get(id);
+    if (!s) return null;
+    // RETURNING gives no order guarantee: sort by position.
+    const rows = this.sql.exec<{ pos: number; stanza: string; at: number; on_wire: number; replace_key: string | null }>(
+      "DELETE FROM sm_queue WHERE session = ? RETURNING pos, stanza, at, on_wire, replace_key", id,
+    ).toArray().sort((a, b) => a.pos - b.pos);
+    this.sql.exec("DELETE FROM sm_sessions WHERE id = ?", id);
+    const { connection: _c, detachedSince: _d, requestedAt: _r, ...session } = s;
+    return { session, rows: rows.map((r) => ({ stanza: r.stanza, at: r.at, onWire: !!r.on_wire, replaceKey: r.replace_key })) };
+  }
+
+  /**
+   * Takes in a session moved from another object, attached to `connection`. Stanzas
+   * already kept here under the same id (delivered to the new connection while the move
+   * was under way) stay behind the imported queue and are counted after it.
+   */
+  importSession(snap: SmSnapshot, connection: string): SmSession {
+    const id = snap.session.id;
+    const pending = this.exportSession(id)?.rows ?? [];
+    const s = snap.session;
+    this.sql.exec(
+      `INSERT INTO sm_sessions (id, account, resource, resumable, window_s, max_queue, handled_in, sent, acked, connection)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id, s.account, s.resource, s.resumable ? 1 : 0, s.resumeWindow, s.maxQueue, s.handledIn, s.sent + pending.length, s.acked, connection,
+    );
+    for (const r of [...snap.rows, ...pending]) {
+      this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, ?, ?)", id, r.stanza, r.at, r.onWire ? 1 : 0, r.replaceKey);
+    }
+    return this.get(id)!;
   }
 
   private pruneEnded(now: number): void {
