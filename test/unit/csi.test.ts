@@ -5,6 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { parse } from "ltx";
 import { csiDecide, csiFeature, csiRequest, NS_CSI } from "../../src/features/csi/csi";
 import { CsiStore, MAX_HELD } from "../../src/features/csi/hold-store";
+import { csiFilter, onCsiNonza } from "../../src/features/csi/csi-glue";
 import { isCountedStanza } from "../../src/features/stream-management/namespace";
 import { unique } from "./support/socket";
 
@@ -111,6 +112,21 @@ describe("CsiStore: the hold-back buffer", () => {
       store.hold("c1", "bob@localhost/pc", pres("bob@localhost/pc"));
       expect(store.forget("c1")).toEqual([pres("bob@localhost/pc")]);
       expect(store.state("c1")).toBe("active");
+    });
+  });
+});
+
+describe("the connection object's CSI glue", () => {
+  it("an inactive client gets messages at once, presence on <active/>; the nonzas are never answered", async () => {
+    await withStore((store) => {
+      const p1 = pres("bob@localhost/pc");
+      const body = `<message xmlns="jabber:client" from="bob@localhost/pc"><body>hi</body></message>`;
+      expect(onCsiNonza(store, "c1", parse("<inactive xmlns='urn:xmpp:csi:0'/>"))).toEqual([]);
+      expect(csiFilter(store, "c1", parse(p1), p1)).toEqual([]);
+      expect(csiFilter(store, "c1", parse(body), body)).toEqual([body]);
+      expect(onCsiNonza(store, "c1", parse("<active xmlns='urn:xmpp:csi:0'/>"))).toEqual([p1]);
+      expect(csiFilter(store, "c1", parse(p1), p1)).toEqual([p1]);
+      expect(onCsiNonza(store, "c1", parse("<r xmlns='urn:xmpp:sm:3'/>"))).toBeNull();
     });
   });
 });
