@@ -1,7 +1,7 @@
 // What stream management costs in storage per stanza (src/features/stream-management/
-// DESIGN.md, "Cost"): rows written and read, counted by SQLite's own cursors, for the
+// DESIGN.md, "Cost"): rows written (SQLite's total_changes()), for the
 // hot path: one stanza out (kept before the send), one in (counted), and the ack that
-// releases a batch (SQLite's total_changes()). A guard against the hot path growing unnoticed.
+// releases a batch. A guard against the hot path growing unnoticed.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { SmStore } from "../../src/features/stream-management/session-store";
