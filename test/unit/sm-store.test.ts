@@ -214,6 +214,8 @@ describe("SmStore: expiry", () => {
       store.detach(b.id, 0);
       expect(store.nextExpiry()).toBe(10_000);
       expect(store.expireDue(9_999)).toEqual([]);
+      expect(store.dueIds(10_000)).toEqual([a.id]);
+      expect(store.get(a.id)).not.toBeNull(); // dueIds leaves it in place
       const ended = store.expireDue(10_000);
       expect(ended.map((e) => e.id)).toEqual([a.id]);
       const e = ended[0]!;

@@ -255,13 +255,21 @@ export class SmStore {
     return { id, account: s.account, resource: s.resource, connection: s.connection, handledIn: s.handledIn, held, rerouted: rerouteHeld(held) };
   }
 
-  /** Ends every detached session whose window has passed; in order of expiry. */
-  expireDue(now: number): Ended[] {
-    const ids = this.sql.exec<{ id: string }>(
+  /**
+   * The detached sessions whose window has passed, in order of expiry, left in place:
+   * the caller hands what each holds to the account first and ends it after (DESIGN.md
+   * §4.6), so a crash in between reroutes twice rather than never.
+   */
+  dueIds(now: number): string[] {
+    return this.sql.exec<{ id: string }>(
       "SELECT id FROM sm_sessions WHERE detached_since IS NOT NULL AND detached_since + window_s * 1000 <= ? ORDER BY detached_since + window_s * 1000",
       now,
-    ).toArray();
-    return ids.map((r) => this.end(r.id, now)).filter((e): e is Ended => e !== null);
+    ).toArray().map((r) => r.id);
+  }
+
+  /** Ends every detached session whose window has passed; in order of expiry. */
+  expireDue(now: number): Ended[] {
+    return this.dueIds(now).map((id) => this.end(id, now)).filter((e): e is Ended => e !== null);
   }
 
   /**
