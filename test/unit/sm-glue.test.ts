@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { parse } from "ltx";
-import { beforeSend, onSmNonza, type SmStreamView } from "../../src/features/stream-management/stream-glue";
+import { beforeSend, onSmAlarm, onSmNonza, type SmStreamView } from "../../src/features/stream-management/stream-glue";
 import { SmStore } from "../../src/features/stream-management/session-store";
 import { ACK_REQUEST_EVERY } from "../../src/features/stream-management/ack-policy";
 import { unique } from "./support/socket";
@@ -128,6 +128,45 @@ describe("before a stanza goes to the socket", () => {
           "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>too many unacknowledged stanzas</text></stream:error>",
       ));
       expect(store.queue(s.id)).toEqual([msg(1), msg(2)]);
+    });
+  });
+});
+
+describe("the connection object's alarm", () => {
+  const make = (store: SmStore, over: Partial<{ resumable: boolean; resumeWindow: number }> = {}) =>
+    store.create({ account: "alice@localhost", resource: "phone", connection: "conn-1", resumable: true, resumeWindow: 300, maxQueue: 500, ...over });
+
+  it("with the socket there: asks for an ack once the oldest stanza waited 30 s, and says when to look again", async () => {
+    await withStore((store) => {
+      const s = make(store);
+      beforeSend(store, s.id, msg(1), 1000);
+      expect(onSmAlarm(store, s.id, true, 2000)).toEqual({ requestAck: null, detached: false, expired: [], next: 31_000 });
+      const a = onSmAlarm(store, s.id, true, 31_000);
+      expect(a.requestAck?.toString()).toBe(x("<r xmlns='urn:xmpp:sm:3'/>"));
+      expect(a).toMatchObject({ detached: false, expired: [], next: 61_000 });
+      expect(store.get(s.id)).toMatchObject({ requestedAt: 31_000, detachedSince: null });
+    });
+  });
+
+  it("without a socket (a restart gave no event): detaches a resumable session and sets the alarm at its expiry", async () => {
+    await withStore((store) => {
+      const s = make(store, { resumeWindow: 60 });
+      beforeSend(store, s.id, msg(1), 1000);
+      expect(onSmAlarm(store, s.id, false, 31_000)).toEqual({ requestAck: null, detached: true, expired: [], next: 91_000 });
+      expect(store.get(s.id)!.detachedSince).toBe(31_000);
+      // At the deadline: due for the caller to end (DESIGN.md §4.6), nothing later.
+      expect(onSmAlarm(store, s.id, false, 91_000)).toEqual({ requestAck: null, detached: false, expired: [s.id], next: null });
+      expect(store.get(s.id)).not.toBeNull();
+    });
+  });
+
+  it("the next deadline skips the sessions due now", async () => {
+    await withStore((store) => {
+      const a = make(store, { resumeWindow: 10 });
+      const b = make(store, { resumeWindow: 100 });
+      store.detach(a.id, 0);
+      store.detach(b.id, 0);
+      expect(onSmAlarm(store, null, false, 10_000)).toEqual({ requestAck: null, detached: false, expired: [a.id], next: 100_000 });
     });
   });
 });

@@ -206,9 +206,12 @@ export class SmStore {
     return since + s.resumeWindow * 1000;
   }
 
-  /** The earliest time a detached session expires (for the host object's alarm), or null. */
-  nextExpiry(): number | null {
-    const r = this.sql.exec<{ t: number | null }>("SELECT MIN(detached_since + window_s * 1000) AS t FROM sm_sessions WHERE detached_since IS NOT NULL").one();
+  /** The earliest time a detached session expires (for the host object's alarm), or null; with `after`, the earliest later than it. */
+  nextExpiry(after = -Infinity): number | null {
+    const r = this.sql.exec<{ t: number | null }>(
+      "SELECT MIN(detached_since + window_s * 1000) AS t FROM sm_sessions WHERE detached_since IS NOT NULL AND detached_since + window_s * 1000 > ?",
+      Number.isFinite(after) ? after : Number.MIN_SAFE_INTEGER,
+    ).one();
     return r.t;
   }
 
@@ -291,7 +294,8 @@ export class SmStore {
   /**
    * Takes in a session moved from another object, attached to `connection`. Stanzas
    * already kept here under the same id (delivered to the new connection while the move
-   * was under way) stay behind the imported queue and are counted after it.
+   * was under way) stay behind the imported queue and are counted after it. The caller
+   * writes the whole queue right after <resumed/>, so every row now counts as on the wire.
    */
   importSession(snap: SmSnapshot, connection: string): SmSession {
     const id = snap.session.id;
@@ -303,7 +307,7 @@ export class SmStore {
       id, s.account, s.resource, s.resumable ? 1 : 0, s.resumeWindow, s.maxQueue, s.handledIn, s.sent + pending.length, s.acked, connection,
     );
     for (const r of [...snap.rows, ...pending]) {
-      this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, ?, ?)", id, r.stanza, r.at, r.onWire ? 1 : 0, r.replaceKey);
+      this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, 1, ?)", id, r.stanza, r.at, r.replaceKey);
     }
     return this.get(id)!;
   }

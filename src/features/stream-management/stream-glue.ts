@@ -5,7 +5,7 @@
 import { type Element, streamError } from "../../xml/stanza";
 import type { StreamManagementConfig } from "./config";
 import { answerRequest, ackRequest, failed, handledCountTooHigh, onEnable, parseResume, resumeAllowed } from "./protocol";
-import { shouldRequestAck } from "./ack-policy";
+import { nextAckCheck, shouldRequestAck } from "./ack-policy";
 import { parseH } from "./counter";
 import { newSmId } from "./session-id";
 import type { SmSession, SmStore } from "./session-store";
@@ -88,4 +88,37 @@ export function beforeSend(store: SmStore, smId: string, stanza: string, now: nu
   if (!shouldRequestAck(store.policyView(smId), now)) return { kind: "send", requestAck: null };
   store.markRequested(smId, now);
   return { kind: "send", requestAck: ackRequest() };
+}
+
+export interface AlarmAction {
+  /** An <r/> to write now (the oldest stanza waited too long). */
+  requestAck: Element | null;
+  /** The session was found without a socket (a restart gives no event) and is now detached. */
+  detached: boolean;
+  /** Sessions whose window has passed: end them as DESIGN.md §4.6 says. */
+  expired: string[];
+  /** When to set the object's alarm next (ms), null for none. */
+  next: number | null;
+}
+
+/**
+ * The connection object's alarm, for SM: time-based ack requests while the socket is
+ * there, detection of a socket lost without an event, and expiry of detached sessions.
+ */
+export function onSmAlarm(store: SmStore, smId: string | null, hasSocket: boolean, now: number): AlarmAction {
+  let requestAck: Element | null = null;
+  let detached = false;
+  const s = smId === null ? null : store.get(smId);
+  if (s && !hasSocket && s.detachedSince === null && s.resumable) {
+    store.detach(s.id, now);
+    detached = true;
+  } else if (s && hasSocket && shouldRequestAck(store.policyView(s.id), now)) {
+    store.markRequested(s.id, now);
+    requestAck = ackRequest();
+  }
+  const expired = store.dueIds(now);
+  // The sessions due now are the caller's to end; the next alarm is the next deadline after now.
+  const ackAt = s && hasSocket ? nextAckCheck(store.policyView(s.id)) : null;
+  const times = [store.nextExpiry(now), ackAt !== null && ackAt > now ? ackAt : null].filter((t): t is number => t !== null);
+  return { requestAck, detached, expired, next: times.length ? Math.min(...times) : null };
 }
