@@ -10,7 +10,7 @@ import { ACK_REQUEST_EVERY } from "../../src/features/stream-management/ack-poli
 import { unique } from "./support/socket";
 
 describe("storage cost per stanza", () => {
-  it(`stays within 3 rows written per stanza sent and acknowledged in batches of ${ACK_REQUEST_EVERY}`, async () => {
+  it(`stays within 2.5 rows written per stanza sent and acknowledged in batches of ${ACK_REQUEST_EVERY}`, async () => {
     await runInDurableObject(env.ACCOUNT.getByName(`${unique("cost")}@localhost`), async (_o, state) => {
       const sql = state.storage.sql;
       const store = new SmStore(sql);
@@ -31,7 +31,7 @@ describe("storage cost per stanza", () => {
       const perStanza = written / N;
       console.log(`sm cost: ${perStanza.toFixed(2)} rows written per stanza (incl. ack), ${(elapsed / N).toFixed(3)} ms per stanza in workerd, db ${before} -> ${sql.databaseSize} bytes`);
       expect(perStanza).toBeGreaterThan(0);
-      expect(perStanza).toBeLessThanOrEqual(3.5);
+      expect(perStanza).toBeLessThanOrEqual(2.5);
       const h0 = sumWrites(sql);
       for (let i = 0; i < N; i++) store.handled(s.id);
       const inbound = (sumWrites(sql) - h0) / N;

@@ -4,7 +4,8 @@
 //
 // Per session: its id (bound to the account's bare JID), the resource, the counters
 // (unwrapped totals, see ./counter.ts) and the queue of stanzas sent or kept for the
-// client and not acknowledged, oldest first. Invariant: rows in the queue = sent − acked.
+// client and not acknowledged, oldest first. The send count is not stored: it is
+// acked + the rows in the queue, so counting a stanza out is one INSERT.
 // Acknowledgements release a prefix of the queue by count, not by stored number, so a
 // kept presence can be replaced (only the latest per sender is kept while detached)
 // without renumbering.
@@ -86,6 +87,9 @@ export interface SmSnapshot {
   rows: { stanza: string; at: number; onWire: boolean; replaceKey: string | null }[];
 }
 
+/** A session row with its send count: acknowledged + still queued. */
+const SELECT_SESSION = "SELECT s.*, s.acked + (SELECT COUNT(*) FROM sm_queue q WHERE q.session = s.id) AS sent FROM sm_sessions s";
+
 type Row = {
   id: string; account: string; resource: string; resumable: number; window_s: number; max_queue: number;
   handled_in: number; sent: number; acked: number; requested_at: number | null; connection: string; detached_since: number | null;
@@ -103,7 +107,7 @@ export class SmStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS sm_sessions (
       id TEXT PRIMARY KEY, account TEXT NOT NULL, resource TEXT NOT NULL, resumable INTEGER NOT NULL,
       window_s INTEGER NOT NULL, max_queue INTEGER NOT NULL, handled_in INTEGER NOT NULL DEFAULT 0,
-      sent INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0, requested_at INTEGER,
+      acked INTEGER NOT NULL DEFAULT 0, requested_at INTEGER,
       connection TEXT NOT NULL, detached_since INTEGER)`);
     // pos orders the queue; on_wire: written to a socket (never replaced); replace_key:
     // a kept presence's sender, replaced by the next one while it is not on the wire.
@@ -124,13 +128,13 @@ export class SmStore {
   }
 
   get(id: string): SmSession | null {
-    const r = this.sql.exec<Row>("SELECT * FROM sm_sessions WHERE id = ?", id).toArray()[0];
+    const r = this.sql.exec<Row>(`${SELECT_SESSION} WHERE s.id = ?`, id).toArray()[0];
     return r ? toSession(r) : null;
   }
 
   /** The live session of a resource of `account`, if any. */
   byResource(account: string, resource: string): SmSession | null {
-    const r = this.sql.exec<Row>("SELECT * FROM sm_sessions WHERE account = ? AND resource = ?", account, resource).toArray()[0];
+    const r = this.sql.exec<Row>(`${SELECT_SESSION} WHERE s.account = ? AND s.resource = ?`, account, resource).toArray()[0];
     return r ? toSession(r) : null;
   }
 
@@ -151,15 +155,10 @@ export class SmStore {
     if (!s) return { ok: false, reason: "unknown" };
     let sent = s.sent;
     if (replaceKey !== undefined) {
-      const gone = this.sql.exec("DELETE FROM sm_queue WHERE session = ? AND replace_key = ? AND on_wire = 0 RETURNING pos", id, replaceKey).toArray().length;
-      sent -= gone;
+      sent -= this.sql.exec("DELETE FROM sm_queue WHERE session = ? AND replace_key = ? AND on_wire = 0 RETURNING pos", id, replaceKey).toArray().length;
     }
-    if (sent - s.acked >= s.maxQueue) {
-      if (sent !== s.sent) this.sql.exec("UPDATE sm_sessions SET sent = ? WHERE id = ?", sent, id);
-      return { ok: false, reason: "queue-full" };
-    }
+    if (sent - s.acked >= s.maxQueue) return { ok: false, reason: "queue-full" };
     this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, ?, ?)", id, stanza, now, onWire ? 1 : 0, replaceKey ?? null);
-    this.sql.exec("UPDATE sm_sessions SET sent = ? WHERE id = ?", sent + 1, id);
     return { ok: true, h: wireH(sent + 1) };
   }
 
@@ -302,9 +301,9 @@ export class SmStore {
     const pending = this.exportSession(id)?.rows ?? [];
     const s = snap.session;
     this.sql.exec(
-      `INSERT INTO sm_sessions (id, account, resource, resumable, window_s, max_queue, handled_in, sent, acked, connection)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id, s.account, s.resource, s.resumable ? 1 : 0, s.resumeWindow, s.maxQueue, s.handledIn, s.sent + pending.length, s.acked, connection,
+      `INSERT INTO sm_sessions (id, account, resource, resumable, window_s, max_queue, handled_in, acked, connection)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id, s.account, s.resource, s.resumable ? 1 : 0, s.resumeWindow, s.maxQueue, s.handledIn, s.acked, connection,
     );
     for (const r of [...snap.rows, ...pending]) {
       this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, 1, ?)", id, r.stanza, r.at, r.replaceKey);
