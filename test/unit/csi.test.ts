@@ -3,10 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { parse } from "ltx";
-import { csiDecide, csiFeature, csiRequest, NS_CSI } from "../../src/features/csi/csi";
-import { CsiStore, MAX_HELD } from "../../src/features/csi/hold-store";
-import { csiFilter, onCsiNonza } from "../../src/features/csi/csi-glue";
-import { isCountedStanza } from "../../src/features/stream-management/namespace";
+import { csiDecide, csiFeature, csiRequest, NS_CSI } from "../../src/csi/csi";
+import { CsiStore, MAX_HELD } from "../../src/csi/hold-store";
+import { csiFilter, onCsiNonza } from "../../src/csi/csi-glue";
+import { isCountedStanza } from "../../src/stream-management/namespace";
 import { unique } from "./support/socket";
 
 async function withStore<T>(f: (store: CsiStore) => T | Promise<T>, name = `${unique("csi")}@localhost`): Promise<T> {

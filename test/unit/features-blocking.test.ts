@@ -6,7 +6,7 @@ import { type Element, parse } from "ltx";
 import {
   BLOCKING_FEATURES, BlockStore, MAX_BLOCKED_JIDS, handleBlockingIq, inboundFromBlocked, isBlocked, matchingItems,
   outboundToBlocked,
-} from "../../src/features/blocking";
+} from "../../src/blocking";
 
 function canon(el: Element): string {
   const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type Element, parse } from "ltx";
 import {
   carbonCopies, carbonRecipients, handleCarbonsIq, isCarbonEligible, receivedCarbon, sentCarbon, stripPrivate,
-} from "../../src/features/carbons";
+} from "../../src/carbons";
 
 /** Resolved-namespace form of an element, attributes sorted, whitespace-only text dropped. */
 function canon(el: Element): string {

@@ -6,9 +6,9 @@ import { type Element, parse } from "ltx";
 import {
   ArchiveStore, DEFAULT_ARCHIVE_LIMITS, MAM_FEATURES, MAX_PAGE, archiveInbound, archiveMessage, archiveOutbound, handleMamIq,
   isArchivable, isNodeQuery, stampStanzaId, type ArchiveLimits,
-} from "../../src/features/mam";
-import { parseDateTime } from "../../src/features/mam/datetime";
-import { sentCarbon } from "../../src/features/carbons";
+} from "../../src/mam";
+import { parseDateTime } from "../../src/mam/datetime";
+import { sentCarbon } from "../../src/carbons";
 
 function canon(el: Element): string {
   const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))

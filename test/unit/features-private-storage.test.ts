@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { type Element, parse } from "ltx";
-import { MAX_PRIVATE_BYTES, PrivateStore, handlePrivateIq } from "../../src/features/private-storage";
+import { MAX_PRIVATE_BYTES, PrivateStore, handlePrivateIq } from "../../src/private-storage";
 
 function canon(el: Element): string {
   const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))

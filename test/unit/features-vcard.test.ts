@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { type Element, parse } from "ltx";
-import { MAX_VCARD_BYTES, VCARD_FEATURES, VcardStore, handleVcardIq } from "../../src/features/vcard";
+import { MAX_VCARD_BYTES, VCARD_FEATURES, VcardStore, handleVcardIq } from "../../src/vcard";
 
 function canon(el: Element): string {
   const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))

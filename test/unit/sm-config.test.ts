@@ -2,7 +2,7 @@
 // that survive"), parsed by the pure function src/config/parse.ts will call.
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/types";
-import { parseStreamManagement } from "../../src/features/stream-management/config";
+import { parseStreamManagement } from "../../src/stream-management/config";
 
 function errorOf(raw: unknown): ConfigError {
   const r = parseStreamManagement(raw);

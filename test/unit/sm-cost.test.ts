@@ -1,12 +1,12 @@
-// What stream management costs in storage per stanza (src/features/stream-management/
+// What stream management costs in storage per stanza (src/stream-management/
 // DESIGN.md, "Cost"): rows written (SQLite's total_changes()), for the
 // hot path: one stanza out (kept before the send), one in (counted), and the ack that
 // releases a batch. A guard against the hot path growing unnoticed.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
-import { SmStore } from "../../src/features/stream-management/session-store";
-import { beforeSend } from "../../src/features/stream-management/stream-glue";
-import { ACK_REQUEST_EVERY } from "../../src/features/stream-management/ack-policy";
+import { SmStore } from "../../src/stream-management/session-store";
+import { beforeSend } from "../../src/stream-management/stream-glue";
+import { ACK_REQUEST_EVERY } from "../../src/stream-management/ack-policy";
 import { unique } from "./support/socket";
 
 describe("storage cost per stanza", () => {

@@ -1,11 +1,11 @@
 // The connection object's side of XEP-0198 over the durable store
-// (src/features/stream-management/stream-glue.ts), inside a Durable Object.
+// (src/stream-management/stream-glue.ts), inside a Durable Object.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { parse } from "ltx";
-import { beforeSend, onSmAlarm, onSmNonza, type SmStreamView } from "../../src/features/stream-management/stream-glue";
-import { SmStore } from "../../src/features/stream-management/session-store";
-import { ACK_REQUEST_EVERY } from "../../src/features/stream-management/ack-policy";
+import { beforeSend, onSmAlarm, onSmNonza, type SmStreamView } from "../../src/stream-management/stream-glue";
+import { SmStore } from "../../src/stream-management/session-store";
+import { ACK_REQUEST_EVERY } from "../../src/stream-management/ack-policy";
 import { unique } from "./support/socket";
 
 const x = (xml: string) => parse(xml).toString();

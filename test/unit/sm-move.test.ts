@@ -1,10 +1,10 @@
 // Resumption moves a session from the old connection object to the new one
-// (src/features/stream-management/DESIGN.md): export from one Durable Object's SQLite,
+// (src/stream-management/DESIGN.md): export from one Durable Object's SQLite,
 // import into another's, with the account's directory telling where each session lives.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
-import { SmStore, MAX_ENDED, ENDED_KEEP_MS, type SmSnapshot } from "../../src/features/stream-management/session-store";
-import { SmDirectory } from "../../src/features/stream-management/directory-store";
+import { SmStore, MAX_ENDED, ENDED_KEEP_MS, type SmSnapshot } from "../../src/stream-management/session-store";
+import { SmDirectory } from "../../src/stream-management/directory-store";
 import { unique } from "./support/socket";
 
 const ALICE = "alice@localhost";

@@ -5,13 +5,13 @@ import { describe, expect, it } from "vitest";
 import { parse, type Element } from "ltx";
 import {
   ackRequest, answerRequest, failed, handledCountTooHigh, onAck, onEnable, parseResume, resumeAllowed, resumed, smFeature, wantsResume,
-} from "../../src/features/stream-management/protocol";
-import { isCountedStanza, NS_SM } from "../../src/features/stream-management/namespace";
-import { H_MODULUS, parseH, readAck, wireH } from "../../src/features/stream-management/counter";
-import { newSmId } from "../../src/features/stream-management/session-id";
+} from "../../src/stream-management/protocol";
+import { isCountedStanza, NS_SM } from "../../src/stream-management/namespace";
+import { H_MODULUS, parseH, readAck, wireH } from "../../src/stream-management/counter";
+import { newSmId } from "../../src/stream-management/session-id";
 import {
   ACK_REQUEST_AFTER_MS, ACK_REQUEST_EVERY, nextAckCheck, shouldRequestAck,
-} from "../../src/features/stream-management/ack-policy";
+} from "../../src/stream-management/ack-policy";
 
 /** The element `xml` denotes, serialised the way ltx serialises our output. */
 const x = (xml: string) => parse(xml).toString();

@@ -1,11 +1,11 @@
-// The durable stream-management store (src/features/stream-management/session-store.ts)
+// The durable stream-management store (src/stream-management/session-store.ts)
 // inside a real Durable Object's SQLite: the AccountObject hosts the tables, one fresh
 // object per test.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { parse } from "ltx";
-import { ENDED_KEEP_MS, MAX_ENDED, SmStore, type NewSession } from "../../src/features/stream-management/session-store";
-import { H_MODULUS } from "../../src/features/stream-management/counter";
+import { ENDED_KEEP_MS, MAX_ENDED, SmStore, type NewSession } from "../../src/stream-management/session-store";
+import { H_MODULUS } from "../../src/stream-management/counter";
 import { unique } from "./support/socket";
 
 const x = (xml: string) => parse(xml).toString();
