@@ -6,18 +6,15 @@ import { GatewayObject } from "./base";
 import { Account } from "../src/im/account";
 import { deliverToAccount } from "../src/im/account-stage";
 import type { StoredCredentials } from "../src/sasl";
-import type { AccountPort } from "../src/ports/ports";
+import type { AccountPort, BindResult } from "../src/ports/ports";
 import type { ClientAnswer, ClientCommand } from "../src/delegation/client-mode/commands";
 import { runClientCommand } from "../src/delegation/client-mode/commands";
 import { grantStore } from "../src/delegation/client-mode/store";
 import { presencesForEntity } from "../src/privilege/account-hooks";
 import { countPrivilege, privilegeCounts } from "../src/privilege/store";
-import { RollingWindow } from "../src/storage/rolling-window";
 import { forgetStorage } from "../src/storage/per-storage";
 import { parseTrusted } from "../src/xml/frame-parser";
 import { isSubscriptionType } from "../src/im/subscription";
-
-const AUTH_WINDOW_MS = 15 * 60 * 1000;
 
 export class AccountObject extends GatewayObject implements AccountPort {
   private cached: Account | null = null;
@@ -63,8 +60,10 @@ export class AccountObject extends GatewayObject implements AccountPort {
     return this.hasAccount();
   }
 
-  /** Sets the SCRAM keys. With `createOnly`, an existing account is left alone. */
+  /** Sets the SCRAM keys. With `createOnly`, an existing account is left alone. A deletion
+   *  under way finishes first: the keys then make a new, empty account. */
   async setCredentials(creds: StoredCredentials, createOnly: boolean): Promise<"created" | "changed" | "exists"> {
+    if (this.deletion) await this.deletion.catch(() => undefined);
     const existed = this.hasAccount();
     if (existed && createOnly) return "exists";
     this.ctx.storage.kv.put("credentials", creds);
@@ -72,8 +71,21 @@ export class AccountObject extends GatewayObject implements AccountPort {
     return existed ? "changed" : "created";
   }
 
+  /** A deletion under way (its awaits must not let a password set slip in between). */
+  private deletion: Promise<boolean> | null = null;
+
   /** Deletes the account: its connections are closed, the features clean up, every stored row goes. */
   async deleteAccount(reason: string): Promise<boolean> {
+    if (this.deletion) return this.deletion;
+    this.deletion = this.deleteNow(reason);
+    try {
+      return await this.deletion;
+    } finally {
+      this.deletion = null;
+    }
+  }
+
+  private async deleteNow(reason: string): Promise<boolean> {
     const existed = this.hasAccount();
     const account = this.account();
     const sessions = account.resources.list().map((r) => r.session);
@@ -87,20 +99,11 @@ export class AccountObject extends GatewayObject implements AccountPort {
     return existed;
   }
 
-  async recordAuthFailure(): Promise<number> {
-    if (!this.hasAccount()) return 0;
-    return new RollingWindow(this.ctx.storage.kv, "auth").hit(AUTH_WINDOW_MS);
-  }
-
-  async clearAuthFailures(): Promise<void> {
-    new RollingWindow(this.ctx.storage.kv, "auth").clear();
-  }
-
   // ---- sessions -----------------------------------------------------------------------
 
-  async bind(resource: string, session: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async bind(resource: string, session: string): Promise<BindResult> {
     if (!this.hasAccount()) return { ok: false, reason: "the account no longer exists" };
-    await this.account().bind(resource, session);
+    if (!(await this.account().bind(resource, session))) return { ok: false, condition: "resource-constraint", reason: "too many resources are bound to this account" };
     return { ok: true };
   }
 

@@ -70,10 +70,17 @@ export abstract class GatewayObject extends DurableObject<Env> {
    *  queue a quick reply could overtake a slower one and a handler could read state
    *  the previous one has not saved yet. Empty whenever the object is idle. */
   private inbox: Promise<void> = Promise.resolve();
+  private waiting = 0;
 
   protected inOrder(task: () => Promise<void>): Promise<void> {
-    const run = this.inbox.then(task);
+    this.waiting++;
+    const run = this.inbox.then(task).finally(() => void this.waiting--);
     this.inbox = run.catch(() => undefined);
     return run;
+  }
+
+  /** Tasks queued or running in `inOrder` (frames a slow handler has not reached yet). */
+  protected get queued(): number {
+    return this.waiting;
   }
 }

@@ -23,6 +23,13 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** A connection that is not bound (client) or ready (component) this long after opening is closed. */
 export const UNAUTHENTICATED_TIMEOUT_MS = 60_000;
 
+/** A component speaks for many users at once: its connection's bucket is far larger than a client's. */
+export const COMPONENT_RATE_PER_SECOND = 5000;
+export const COMPONENT_BURST = 20_000;
+
+/** Frames one connection may have waiting while a handler awaits another object. */
+export const MAX_QUEUED_FRAMES = 256;
+
 export class SessionObject extends GatewayObject implements ConnectionPort {
   private buckets = new WeakMap<WebSocket, TokenBucket>();
 
@@ -84,7 +91,10 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       },
       allowStanza() {
         let bucket = buckets.get(ws);
-        if (!bucket) buckets.set(ws, (bucket = new TokenBucket(config.limits.ratePerSecond, config.limits.burst)));
+        if (!bucket) {
+          const [rate, burst] = attachment.state.kind === "component" ? [COMPONENT_RATE_PER_SECOND, COMPONENT_BURST] : [config.limits.ratePerSecond, config.limits.burst];
+          buckets.set(ws, (bucket = new TokenBucket(rate, burst)));
+        }
         return bucket.take(Date.now());
       },
     };
@@ -92,6 +102,10 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Bounded: a client writing faster than its stanzas can be handled is stopped, not buffered.
+    if (this.queued >= MAX_QUEUED_FRAMES) {
+      return this.inOrder(() => this.connection(ws).close("policy-violation", "too many stanzas waiting; slow down"));
+    }
     return this.inOrder(() => this.onFrame(ws, message));
   }
 

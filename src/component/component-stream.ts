@@ -13,16 +13,15 @@ import type { ComponentState } from "./component-state";
 import { checkOpen, openElement, randomStreamId } from "../stream/framing";
 import { parseFrame } from "../xml/frame-parser";
 import { NS } from "../xml/namespaces";
-import { xml } from "../xml/stanza";
+import { errorReply, isResponse, withNamespace, xml } from "../xml/stanza";
 import { verifyHandshake } from "./handshake";
-import { delayAfterFailures } from "../stream/failure-delay";
+import { wait } from "../stream/failure-delay";
 import { checkComponentStanza } from "./stanza-check";
 
 type Conn = Connection<ComponentState>;
 
 async function throttleFailure(conn: Conn): Promise<void> {
-  const failures = await conn.services.ports.throttle(`ip:${conn.remoteAddress}`).hit();
-  await delayAfterFailures(failures, conn.config.limits.authFailuresBeforeDelay);
+  await wait(await conn.services.ports.throttle(`ip:${conn.remoteAddress}`).fail(conn.config.limits.authFailuresBeforeDelay));
 }
 
 export async function onComponentFrame(conn: Conn, frame: string): Promise<void> {
@@ -69,6 +68,11 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
 
   // Ready: one stanza per message, checked before it goes anywhere.
   const check = checkComponentStanza(state.jid, el);
+  // The connection's rate limit holds for components too (policy-violation, stream kept).
+  if (check.ok && !conn.allowStanza()) {
+    if (!isResponse(check.stanza)) conn.send(withNamespace(errorReply(check.stanza, "policy-violation", "rate limit exceeded, slow down", state.jid), NS.component));
+    return;
+  }
   if (!check.ok) {
     if (check.stream) return conn.close(check.stream, check.text);
     if (check.reply) conn.send(check.reply);

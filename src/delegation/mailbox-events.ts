@@ -8,7 +8,7 @@ import { route } from "../pipeline/route";
 import { perStorage } from "../storage/per-storage";
 import type { Delegation, HostConfig } from "../config";
 import { NS } from "../xml/namespaces";
-import { type Element, newId, xml } from "../xml/stanza";
+import { type Element, errorReply, newId, xml } from "../xml/stanza";
 import { DelegationStore } from "./store";
 import {
   type DiscoExtras,
@@ -26,6 +26,9 @@ import {
   validateReply,
 } from "./rules";
 import { parseTrusted } from "../xml/frame-parser";
+
+/** Delegated requests waiting for one component's answers; more get resource-constraint (wait). */
+export const MAX_PENDING_DELEGATIONS = 1000;
 
 const delegationStore = perStorage((sql) => new DelegationStore(sql));
 const storeOf = (mailbox: ComponentMailbox) => delegationStore(mailbox.store.sql);
@@ -79,6 +82,10 @@ export async function delegateRequest(mailbox: ComponentMailbox, raw: string, ho
   };
   const offline = () => [failureReply(pending, `${mailbox.jid} is not connected`).toString()];
   if (!mailbox.store.currentSession()) return offline();
+  // Bounded: a component that stops answering does not grow its mailbox without end.
+  if (store.pendingCount() >= MAX_PENDING_DELEGATIONS) {
+    return [errorReply(iq, "resource-constraint", `${mailbox.jid} has too many requests waiting`, pending.to).toString()];
+  }
   store.addPending(pending);
   await schedule(mailbox, store);
   const sent = await mailbox.toComponent(forwardWrapper(hostDomain, mailbox.jid, pending.outerId, iq));

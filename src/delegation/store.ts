@@ -26,6 +26,10 @@ export class DelegationStore {
       .map((r) => ({ user: r.user, host: r.host, namespaces: JSON.parse(r.namespaces) as string[] }));
   }
 
+  pendingCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM delegation_pending").one().n;
+  }
+
   addPending(p: PendingRequest): void {
     this.sql.exec(
       "INSERT OR REPLACE INTO delegation_pending (outer_id, host, sender, target, orig_id, deadline) VALUES (?, ?, ?, ?, ?, ?)",

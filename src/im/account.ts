@@ -14,10 +14,11 @@ import { rosterPush } from "./roster-push";
 import { inbound, isSubscriptionType, outbound, removeItem, NO_CONTACT, sendsPresenceTo, wantsPresenceFrom, type SubscriptionType } from "./subscription";
 import { messageToBare, messageToFull, iqToFull, parseMessageType, presenceToBare, presenceToFull, type IqType, type PresenceType } from "./delivery-rules";
 import { NS } from "../xml/namespaces";
-import { type Element, errorReply, xml } from "../xml/stanza";
+import { type Element, errorReply, isResponse, xml } from "../xml/stanza";
 import { parseTrusted } from "../xml/frame-parser";
 import { bareOf, domainOf } from "../jid/jid";
-import { MAX_PENDING_SUBSCRIPTIONS, trimSubscriptionRequest } from "./pending-subscription";
+import { MAX_PENDING_PER_SENDER, MAX_PENDING_SUBSCRIPTIONS, trimSubscriptionRequest } from "./pending-subscription";
+import { senderKey } from "./sender-key";
 
 /** What other features do as things happen in an account (each may be a no-op). */
 export interface AccountEvents {
@@ -32,6 +33,9 @@ export interface AccountEvents {
   /** A resource sent its initial presence. */
   initialPresence(account: Account, r: BoundResource): Promise<void>;
 }
+
+/** Resources one account may bind at once (RFC 6120 §7.6.2.1: then resource-constraint). */
+export const MAX_RESOURCES = 64;
 
 const OFFLINE_REFUSAL_TEXT: Record<OfflineRefusal, string> = {
   "too-large": "the message is too large for offline storage",
@@ -83,11 +87,14 @@ export class Account {
     return delivered;
   }
 
+  /** Whether a resource's connection still holds its socket. A failed call is not an answer:
+   *  a connection that is gone says so (its object starts empty), so a transient RPC failure
+   *  never unbinds a live resource. */
   private async isAlive(r: BoundResource): Promise<boolean> {
     try {
       return await this.services.ports.connection(r.session).alive();
     } catch {
-      return false;
+      return true;
     }
   }
 
@@ -123,15 +130,21 @@ export class Account {
 
   // ---- resources ---------------------------------------------------------------------
 
-  async bind(resource: string, session: string): Promise<void> {
+  /**
+   * Binds `resource` to a connection. The newest bind owns the resource from the first line
+   * on (no await before it), so concurrent binds never leave one bound and orphaned; the
+   * replaced session then goes unavailable and gets a conflict stream error (RFC 6120 §7.7.2.2).
+   * False, and nothing bound, when the account already has MAX_RESOURCES resources.
+   */
+  async bind(resource: string, session: string): Promise<boolean> {
     const old = this.resources.get(resource);
+    if (!old && this.resources.list().length >= MAX_RESOURCES) return false;
+    this.resources.put({ resource, session, priority: 0, available: false, presence: null, interested: false });
     if (old && old.session !== session) {
-      // RFC 6120 §7.7.2.2: the newer session wins; the older one gets a conflict stream error.
-      this.resources.remove(resource);
       await this.resourceUnavailable(old, null);
       this.services.waitUntil(this.services.ports.connection(old.session).kick("conflict", "replaced by a new session").catch(() => undefined));
     }
-    this.resources.put({ resource, session, priority: 0, available: false, presence: null, interested: false });
+    return true;
   }
 
   async unbind(resource: string, session: string): Promise<void> {
@@ -155,10 +168,12 @@ export class Account {
   }
 
   private async broadcastUnavailable(r: BoundResource, stanza: Element | null): Promise<void> {
+    // Decided before any await: concurrent changes must not make two resources both "last".
+    const last = this.available().length === 0;
     const pres = stanza ?? xml("presence", { xmlns: NS.client, type: "unavailable", from: `${this.bare}/${r.resource}` });
     await this.broadcast(r, pres, this.resources.takeDirected(r.resource));
     // Other features learn that the account went offline (e.g. the host directory).
-    if (this.available().length === 0) await this.events.online(this, false);
+    if (last) await this.events.online(this, false);
   }
 
   /** Sends a presence of resource `r` to every contact with a 'from' subscription, the account's
@@ -200,12 +215,17 @@ export class Account {
     }
     const priority = Math.max(-128, Math.min(127, parseInt(pres.getChildText("priority") ?? "0", 10) || 0));
     const initial = !r.available;
+    // Decided before any await: two simultaneous initial presences cannot both miss "first".
+    const first = initial && this.available().length === 0;
     const updated: BoundResource = { ...r, available: true, priority, presence: pres.toString() };
+    // Offline messages go first (RFC 6120 §10.1 order: older before newer). Until the drain
+    // ends the resource is not available, so what arrives meanwhile is stored behind them.
+    if (initial && priority >= 0) await this.deliverOffline(r);
     this.resources.put(updated);
     await this.broadcast(updated, pres, []);
     if (initial) {
       // Other features learn that the account came online.
-      if (this.available().length === 1) await this.events.online(this, true);
+      if (first) await this.events.online(this, true);
       await this.afterInitialPresence(updated);
       // Other features greet the new resource (e.g. XEP-0356 advertisements).
       await this.events.initialPresence(this, updated);
@@ -324,7 +344,7 @@ export class Account {
       }
       case "offline": {
         msg.c("delay", { xmlns: NS.delay, from: this.host.domain, stamp: new Date().toISOString() }).t("Offline storage");
-        const refused = this.offline.add(msg.toString(), bareOf(msg.attrs.from ?? ""));
+        const refused = this.offline.add(msg.toString(), senderKey(this.config, msg.attrs.from ?? ""));
         if (refused) return [errorReply(msg, "service-unavailable", OFFLINE_REFUSAL_TEXT[refused]).toString()];
         return [];
       }
@@ -365,13 +385,19 @@ export class Account {
     return isSubscriptionType(type) ? this.inboundSubscription(pres, fromBare, type) : [];
   }
 
+  /** No room for a new pending request: the account's cap, or the sender's share of it. */
+  private pendingFull(contact: string): boolean {
+    const key = senderKey(this.config, contact);
+    return this.roster.pendingCount() >= MAX_PENDING_SUBSCRIPTIONS || (key !== contact && this.roster.pendingCount(key) >= MAX_PENDING_PER_SENDER);
+  }
+
   private async inboundSubscription(pres: Element, contact: string, type: SubscriptionType): Promise<string[]> {
     if (contact === this.bare) return [];
     const item = this.roster.get(contact);
     const decision = inbound(item?.state ?? NO_CONTACT, type);
     // A new pending request beyond the cap is ignored (silently, as for a missing account),
     // so that strangers cannot grow the account's storage without bound.
-    if (decision.next.pendingIn && !item?.state.pendingIn && this.roster.pendingCount() >= MAX_PENDING_SUBSCRIPTIONS) return [];
+    if (decision.next.pendingIn && !item?.state.pendingIn && this.pendingFull(contact)) return [];
     pres.attrs.from = contact; // RFC 6121 §3.1.3: delivered from the bare JID
     pres.attrs.to = this.bare;
     const next: RosterItem = {
@@ -393,8 +419,9 @@ export class Account {
   async receiveIqForResource(iq: Element, resource: string, raw: string): Promise<string[]> {
     const d = iqToFull(iq.attrs.type as IqType, resource, true, this.resources.list());
     if (d.kind === "resource") {
-      await this.toResource(this.resources.get(d.resource)!, raw);
-      return [];
+      if (await this.toResource(this.resources.get(d.resource)!, raw)) return [];
+      // RFC 6120 §8.2.3: a request is always answered; its connection vanished on the way.
+      return isResponse(iq) ? [] : [errorReply(iq, "service-unavailable").toString()];
     }
     if (d.kind === "error") return [errorReply(iq, d.condition).toString()];
     return [];

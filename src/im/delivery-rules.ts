@@ -126,8 +126,10 @@ export function messageToFull(
     case "chat":
       return messageToBare("chat", true, resources);
     case "groupchat":
-      return SERVICE_UNAVAILABLE;
     case "normal":
+      // §8.5.3.2.1 allows ignoring or bouncing; a normal message is bounced so that its
+      // sender knows it was not delivered (nothing disappears without an answer).
+      return SERVICE_UNAVAILABLE;
     case "headline":
     case "error":
       return DROP;

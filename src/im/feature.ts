@@ -12,6 +12,7 @@ import { iqEvent } from "../pipeline/events";
 import { answer } from "../pipeline/answer";
 import { NS } from "../xml/namespaces";
 import { errorReply, iqResult, isResponse } from "../xml/stanza";
+import type { Account } from "./account";
 import type { AccountContext } from "./account-context";
 import { noAccountReply } from "./no-account";
 import { handleRosterIq } from "./roster-iq";
@@ -51,6 +52,21 @@ async function clientPresence(ctx: RouteContext): Promise<boolean> {
   return false;
 }
 
+/**
+ * An account is deleted: every contact is told as by a roster removal (RFC 6121 §2.5.2,
+ * §3.2, §3.3: unsubscribe, unsubscribed, unavailable), so a re-created account of the same
+ * name inherits no subscription and no presence feed. Best effort per contact.
+ */
+async function forgetContacts(account: Account): Promise<void> {
+  for (const item of account.roster.all()) {
+    try {
+      await account.removeContact(item);
+    } catch (e) {
+      console.error(JSON.stringify({ event: "account-deletion-contact-failed", account: account.bare, contact: item.jid, error: String(e) }));
+    }
+  }
+}
+
 /** draft-cridland-xmpp-session §2: the legacy session IQ (offered as optional) is a no-op. */
 function sessionIq(ctx: RouteContext): boolean {
   if (ctx.origin.kind !== "client") return false;
@@ -79,6 +95,7 @@ export const imFeature: Feature = {
         return true;
       });
     }
+    r.accountDeleted(forgetContacts);
     r.disco("host", () => ["msgoffline", NS.roster]);
   },
 };

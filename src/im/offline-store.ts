@@ -15,8 +15,10 @@ export const MAX_OFFLINE_MESSAGES = 1000;
 export const MAX_OFFLINE_MESSAGE_BYTES = 64 * 1024;
 /** Bytes stored for one account in all. */
 export const MAX_OFFLINE_BYTES = 5 * 1024 * 1024;
-/** Bytes stored from one sender (bare JID), so that one sender cannot fill the store alone. */
+/** Bytes stored from one sender (src/im/sender-key.ts), so that one sender cannot fill the store alone. */
 export const MAX_OFFLINE_SENDER_BYTES = 1024 * 1024;
+/** Messages stored from one sender: a tenth of the store, for the same reason. */
+export const MAX_OFFLINE_SENDER_MESSAGES = 100;
 /** Messages read and delivered per page. */
 export const OFFLINE_PAGE = 20;
 
@@ -36,8 +38,10 @@ export class OfflineStore {
     if (!columns.includes("sender")) sql.exec("ALTER TABLE offline ADD COLUMN sender TEXT NOT NULL DEFAULT ''");
   }
 
-  count(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM offline").one().n;
+  /** Messages stored, in all or from one sender. */
+  count(sender?: string): number {
+    const q = "SELECT COUNT(*) AS n FROM offline";
+    return (sender === undefined ? this.sql.exec<{ n: number }>(q) : this.sql.exec<{ n: number }>(`${q} WHERE sender = ?`, sender)).one().n;
   }
 
   /** Bytes stored, in all or from one sender. */
@@ -47,12 +51,12 @@ export class OfflineStore {
     return row.n;
   }
 
-  /** Stores a message from `sender` (a bare JID); null when stored, else why it was refused. */
+  /** Stores a message from `sender` (its sender key); null when stored, else why it was refused. */
   add(stanza: string, sender: string): OfflineRefusal | null {
     const size = utf8Length(stanza);
     if (size > MAX_OFFLINE_MESSAGE_BYTES) return "too-large";
     if (this.count() >= MAX_OFFLINE_MESSAGES || this.bytes() + size > MAX_OFFLINE_BYTES) return "full";
-    if (this.bytes(sender) + size > MAX_OFFLINE_SENDER_BYTES) return "sender-full";
+    if (this.count(sender) >= MAX_OFFLINE_SENDER_MESSAGES || this.bytes(sender) + size > MAX_OFFLINE_SENDER_BYTES) return "sender-full";
     this.sql.exec("INSERT INTO offline (stanza, bytes, sender) VALUES (?, ?, ?)", stanza, size, sender);
     return null;
   }

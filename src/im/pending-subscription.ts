@@ -9,6 +9,8 @@ import { utf8Length } from "../xml/frame-parser";
 
 /** Pending requests kept per account; more are ignored until some are answered. */
 export const MAX_PENDING_SUBSCRIPTIONS = 500;
+/** Pending requests kept from one sender key (a component's whole domain counts as one). */
+export const MAX_PENDING_PER_SENDER = 20;
 /** Bytes of the status text or nickname kept with a request; a longer one is dropped. */
 export const MAX_PENDING_TEXT_BYTES = 1024;
 

@@ -56,14 +56,22 @@ export class RosterStore {
     return this.sql.exec<Row>("SELECT * FROM roster WHERE in_roster = 1 ORDER BY jid").toArray().map(RosterStore.toItem);
   }
 
+  /** Every stored item, visible or not (pending requests included). */
+  all(): RosterItem[] {
+    return this.sql.exec<Row>("SELECT * FROM roster ORDER BY jid").toArray().map(RosterStore.toItem);
+  }
+
   /** Contacts whose subscription satisfies `pred`, e.g. broadcast or probe targets. */
   contacts(pred: (s: Subscription) => boolean): string[] {
     return this.sql.exec<{ jid: string; subscription: string }>("SELECT jid, subscription FROM roster WHERE subscription != 'none'")
       .toArray().filter((r) => pred(r.subscription as Subscription)).map((r) => r.jid);
   }
 
-  pendingCount(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM roster WHERE pending_in = 1").one().n;
+  /** Pending inbound requests, in all or from one sender key (a bare JID, or a domain and every JID at it). */
+  pendingCount(sender?: string): number {
+    const q = "SELECT COUNT(*) AS n FROM roster WHERE pending_in = 1";
+    if (sender === undefined) return this.sql.exec<{ n: number }>(q).one().n;
+    return this.sql.exec<{ n: number }>(`${q} AND (jid = ? OR substr(jid, -?) = ?)`, sender, sender.length + 1, `@${sender}`).one().n;
   }
 
   pendingRequests(): RosterItem[] {

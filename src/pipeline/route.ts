@@ -48,8 +48,15 @@ export async function route(services: Services, origin: Origin, stanza: Element,
     payload: requestPayload(stanza),
     reply,
   };
-  const handled = await services.routes.fire(eventKeys("pre-", name, ctx.type, ctx.kind, ctx.payload), ctx);
-  if (!handled) unhandled(ctx);
+  try {
+    const handled = await services.routes.fire(eventKeys("pre-", name, ctx.type, ctx.kind, ctx.payload), ctx);
+    if (!handled) unhandled(ctx);
+  } catch (e) {
+    // An object on the way failed (overloaded, restarting): the sender is told to retry
+    // and keeps its stream; nothing was taken silently.
+    console.error(JSON.stringify({ event: "route-failed", stanza: name, to: stanza.attrs.to, error: String(e) }));
+    if (!isResponse(stanza)) reply(errorReply(stanza, "internal-server-error", "a temporary failure on the server; try again", undefined, "wait"));
+  }
   return replies;
 }
 

@@ -7,15 +7,16 @@ import type { StreamErrorCondition } from "../xml/stanza";
 import type { ClientAnswer, ClientCommand } from "../delegation/client-mode/commands";
 import type { DiscoExtrasWire, NestingKind } from "../delegation/rules";
 
+/** A bind's outcome: refused for a missing account (the stream ends), or for too many resources (resource-constraint). */
+export type BindResult = { ok: true } | { ok: false; reason: string; condition?: "resource-constraint" };
+
 /** The account of one bare JID (AccountObject). Stanzas travel as strings. */
 export interface AccountPort {
   credentials(): Promise<StoredCredentials | null>;
   exists(): Promise<boolean>;
   setCredentials(creds: StoredCredentials, createOnly: boolean): Promise<"created" | "changed" | "exists">;
   deleteAccount(reason: string): Promise<boolean>;
-  recordAuthFailure(): Promise<number>;
-  clearAuthFailures(): Promise<void>;
-  bind(resource: string, session: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  bind(resource: string, session: string): Promise<BindResult>;
   unbind(resource: string, session: string): Promise<void>;
   /** The connection object a bound resource lives in, or null. */
   sessionOf(resource: string): Promise<string | null>;
@@ -64,6 +65,9 @@ export interface HostPort {
 /** Rolling-window counters and the server secret (ThrottleObject). */
 export interface ThrottlePort {
   hit(windowMs?: number): Promise<number>;
+  /** Records a failure; the ms its answer must wait (serialised per key). */
+  fail(threshold: number): Promise<number>;
+  clear(): Promise<void>;
   serverSecret(): Promise<string>;
 }
 

@@ -132,6 +132,9 @@ export function nextDeadline(sql: SqlStorage): number | null {
  * an available presence identical to the last one, or an unavailable one after which
  * nothing is recorded (it never had that JID available, or already heard it leave).
  */
+/** Full JIDs whose last presence a component's mailbox remembers (§7 rule 2 de-duplication). */
+export const MAX_COMPONENT_PRESENCES = 10_000;
+
 export function freshPresence(sql: SqlStorage, jid: string, canon: string, stanza: string, available: boolean): boolean {
   const db = init(sql);
   const prev = db.exec<{ canon: string }>("SELECT canon FROM priv_last_presence WHERE jid = ?", jid).toArray()[0];
@@ -141,6 +144,8 @@ export function freshPresence(sql: SqlStorage, jid: string, canon: string, stanz
     return true;
   }
   if (prev?.canon === canon) return false;
+  // Bounded: past MAX_COMPONENT_PRESENCES full JIDs a new one is still delivered, not remembered.
+  if (!prev && db.exec<{ n: number }>("SELECT COUNT(*) AS n FROM priv_last_presence").one().n >= MAX_COMPONENT_PRESENCES) return true;
   db.exec(
     "INSERT INTO priv_last_presence (jid, canon, stanza, available) VALUES (?, ?, ?, 1) ON CONFLICT(jid) DO UPDATE SET canon = excluded.canon, stanza = excluded.stanza, available = 1",
     jid, canon, stanza,

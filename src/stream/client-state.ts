@@ -5,7 +5,7 @@ import type { ScramPending } from "../sasl";
 
 export type ClientState =
   | { kind: "client"; phase: "connected" }
-  | { kind: "client"; phase: "sasl"; host: string; streamId: string; scram?: ScramPending; failures?: number }
+  | { kind: "client"; phase: "sasl"; host: string; streamId: string; scram?: ScramPending; failures?: number; attempts?: number }
   | { kind: "client"; phase: "restart"; host: string; bare: string }
   | { kind: "client"; phase: "bind"; host: string; bare: string; streamId: string }
   | { kind: "client"; phase: "bound"; host: string; bare: string; resource: string; full: string; streamId: string }

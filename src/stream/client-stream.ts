@@ -127,6 +127,7 @@ async function onBind(conn: Conn, state: Extract<ClientState, { phase: "bind" }>
     return conn.send(errorReply(el, "bad-request", "invalid resource"));
   }
   const result = await conn.services.ports.account(state.bare).bind(resource, conn.sessionId);
+  if (!result.ok && result.condition) return conn.send(errorReply(el, result.condition, result.reason));
   if (!result.ok) {
     conn.send(errorReply(el, "not-allowed", result.reason));
     return conn.close("not-authorized", result.reason);

@@ -11,7 +11,7 @@ import {
   utf8ToBase64, verifyClientFinal, verifyPassword, type SaslFailureCondition,
 } from "../sasl";
 import { serverSecret } from "./server-secret";
-import { delayAfterFailures } from "./failure-delay";
+import { wait } from "./failure-delay";
 
 export { MAX_FAILURE_DELAY_MS, throttleDelayMs } from "./failure-delay";
 
@@ -35,12 +35,16 @@ function failure(condition: SaslFailureCondition, text?: string): Element {
  * that reaches it is followed by stream error policy-violation.
  */
 export const MAX_SASL_FAILURES = 5;
-async function recordFailure(conn: Connection<ClientState>, bare: string | null): Promise<number> {
-  const [byAccount, byAddress] = await Promise.all([
-    bare ? conn.services.ports.account(bare).recordAuthFailure() : Promise.resolve(0),
-    conn.services.ports.throttle(`ip:${conn.remoteAddress}`).hit(),
-  ]);
-  return Math.max(byAccount, byAddress);
+/**
+ * How long a failed login's answer waits: the longer of what the account's and the address's
+ * throttles say. Counted in the ThrottleObject for both existing and unknown accounts, so the
+ * wait does not tell whether an account exists.
+ */
+async function failureWait(conn: Connection<ClientState>, bare: string | null): Promise<number> {
+  const threshold = conn.config.limits.authFailuresBeforeDelay;
+  const throttle = conn.services.ports.throttle;
+  const waits = await Promise.all([bare ? throttle(`account:${bare}`).fail(threshold) : 0, throttle(`ip:${conn.remoteAddress}`).fail(threshold)]);
+  return Math.max(...waits);
 }
 
 async function fail(conn: Connection<ClientState>, state: SaslState, condition: SaslFailureCondition, bare: string | null): Promise<void> {
@@ -48,8 +52,7 @@ async function fail(conn: Connection<ClientState>, state: SaslState, condition: 
   state.failures = (state.failures ?? 0) + 1;
   conn.save();
   if (condition === "not-authorized") {
-    const failures = await recordFailure(conn, bare);
-    await delayAfterFailures(failures, conn.config.limits.authFailuresBeforeDelay);
+    await wait(await failureWait(conn, bare));
   }
   conn.send(failure(condition));
   if (state.failures >= MAX_SASL_FAILURES) await conn.close("policy-violation", "too many failed authentication attempts");
@@ -59,7 +62,7 @@ async function succeed(conn: Connection<ClientState>, state: SaslState, bare: st
   conn.state = { kind: "client", phase: "restart", host: state.host, bare };
   conn.save();
   conn.send(xml("success", { xmlns: NS.sasl }, additional === undefined ? "" : utf8ToBase64(additional)));
-  conn.waitUntil(conn.services.ports.account(bare).clearAuthFailures());
+  conn.waitUntil(conn.services.ports.throttle(`account:${bare}`).clear());
 }
 
 function accountJid(username: string, host: string): string | null {
@@ -74,7 +77,17 @@ function authzidMatches(authzid: string | undefined, bare: string): boolean {
   return !!j && j.bare === bare && !j.resource;
 }
 
+/**
+ * <auth/> elements one stream may send, finished or not. Each costs a look-up in the
+ * account's object (which also serves that user's traffic), so a stream restarting SCRAM
+ * over and over is ended like one that keeps failing.
+ */
+export const MAX_SASL_ATTEMPTS = MAX_SASL_FAILURES;
+
 export async function onAuth(conn: Connection<ClientState>, state: SaslState, el: Element): Promise<void> {
+  state.attempts = (state.attempts ?? 0) + 1;
+  conn.save();
+  if (state.attempts > MAX_SASL_ATTEMPTS) return conn.close("policy-violation", "too many authentication attempts on one stream");
   const mechanism = el.attrs.mechanism as Mechanism | undefined;
   if (!mechanism || !MECHANISMS.includes(mechanism)) return fail(conn, state, "invalid-mechanism", null);
   const text = el.getText().trim();

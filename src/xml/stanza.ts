@@ -52,13 +52,13 @@ export function errorElement(condition: StanzaErrorCondition, text?: string, typ
  * The error reply to a stanza (RFC 6120 §8.3.1): addresses swapped, same id and
  * name, type 'error'. `from` is the replying entity: by default the original `to`.
  */
-export function errorReply(stanza: Element, condition: StanzaErrorCondition, text?: string, from?: string): Element {
+export function errorReply(stanza: Element, condition: StanzaErrorCondition, text?: string, from?: string, type?: StanzaErrorType): Element {
   const attrs: Record<string, string> = { xmlns: stanza.attrs.xmlns ?? NS.client, type: "error" };
   const replyFrom = from ?? stanza.attrs.to;
   if (replyFrom) attrs.from = replyFrom;
   if (stanza.attrs.from) attrs.to = stanza.attrs.from;
   if (stanza.attrs.id !== undefined) attrs.id = stanza.attrs.id;
-  return xml(stanza.name, attrs, errorElement(condition, text));
+  return xml(stanza.name, attrs, errorElement(condition, text, type));
 }
 
 /** An IQ result to `iq` (RFC 6120 §8.2.3), optionally with a payload. */

@@ -8,7 +8,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createUser, gatewayUrl, uniqueName } from "./support/gateway";
 import { NS_DELAY, isMessage, online } from "./support/im";
-import { RawXmpp } from "./support/raw-client";
+import { RawXmpp, stanzaError } from "./support/raw-client";
 import { connectClient } from "./support/xmpp-client";
 import { xml } from "@xmpp/client";
 
@@ -94,16 +94,18 @@ describe("message routing (RFC 6121 §8.5)", () => {
     alice.close();
   });
 
-  it("to an unknown resource: chat goes to the bare JID rules, normal is dropped (§8.5.3.2.1)", async () => {
+  it("to an unknown resource: chat goes to the bare JID rules, normal is bounced with service-unavailable (§8.5.3.2.1, issue 14 item 8)", async () => {
     const bob = await online(base(), b, "real");
     const alice = await online(base(), a, "me");
     alice.send(chat(`${bBare}/gone`, "redirected"));
     const m = await bob.next(isMessage(`${aBare}/me`));
     expect(m.getChildText("body")).toBe("redirected");
     expect(m.attrs.to).toBe(`${bBare}/gone`);
-    alice.send(`<message xmlns='jabber:client' to='${bBare}/gone'><body>normal</body></message>`);
+    alice.send(`<message xmlns='jabber:client' to='${bBare}/gone' id='typeless'><body>normal</body></message>`);
+    const bounce = await alice.next((el) => el.getName() === "message" && el.attrs.id === "typeless");
+    expect(bounce.attrs).toMatchObject({ type: "error", from: `${bBare}/gone`, to: `${aBare}/me` });
+    expect(stanzaError(bounce)).toEqual({ type: "cancel", condition: "service-unavailable" });
     await bob.nothing(isMessage(), 400);
-    await alice.nothing(isMessage(), 100);
     bob.close();
     alice.close();
   });

@@ -41,6 +41,7 @@ interface Row {
 }
 
 const NO_ACCOUNT_CHOICE = { letter: "E", why: "§8.5.1 allows ignoring or service-unavailable; we tell the sender" } as const;
+const NORMAL_FULL_CHOICE = { letter: "E", why: "§8.5.3.2.1 allows ignoring or an error; the sender is told (nothing vanishes unanswered)" } as const;
 const GROUPCHAT_FULL_CHOICE = {
   letter: "E",
   why: "§8.5.3.2.1 allows ignoring or service-unavailable; the error tells a room its occupant is gone",
@@ -73,7 +74,7 @@ const SUMMARY: Row[] = [
     resources: [],
     to: "gone",
     rfc: ["S", "O", "S", "S"],
-    ours: { groupchat: GROUPCHAT_FULL_CHOICE },
+    ours: { normal: NORMAL_FULL_CHOICE, groupchat: GROUPCHAT_FULL_CHOICE },
   },
   { condition: "1+ NEGATIVE, ZERO NON-NEGATIVE, bare", accountExists: true, resources: NEGATIVE_ONLY, rfc: ["O", "O", "E", "S"] },
   {
@@ -90,7 +91,7 @@ const SUMMARY: Row[] = [
     resources: NEGATIVE_ONLY,
     to: "gone",
     rfc: ["S", "O", "S", "S"],
-    ours: { groupchat: GROUPCHAT_FULL_CHOICE },
+    ours: { normal: NORMAL_FULL_CHOICE, groupchat: GROUPCHAT_FULL_CHOICE },
   },
   { condition: "1 NON-NEGATIVE, bare", accountExists: true, resources: ONE_NON_NEGATIVE, rfc: ["D", "D", "E", "D"], d: ["home"] },
   { condition: "1 NON-NEGATIVE, full match", accountExists: true, resources: ONE_NON_NEGATIVE, to: "home", rfc: ["D", "D", "D", "D"], d: ["home"] },
@@ -101,7 +102,7 @@ const SUMMARY: Row[] = [
     to: "gone",
     rfc: ["S", "D", "S", "S"],
     d: ["home"],
-    ours: { groupchat: GROUPCHAT_FULL_CHOICE },
+    ours: { normal: NORMAL_FULL_CHOICE, groupchat: GROUPCHAT_FULL_CHOICE },
   },
   { condition: "1+ NON-NEGATIVE, bare", accountExists: true, resources: SEVERAL, rfc: ["M", "M", "E", "A"] },
   { condition: "1+ NON-NEGATIVE, full match", accountExists: true, resources: SEVERAL, to: "tablet", rfc: ["D", "D", "D", "D"], d: ["tablet"] },
@@ -111,7 +112,7 @@ const SUMMARY: Row[] = [
     resources: SEVERAL,
     to: "gone",
     rfc: ["S", "M", "S", "S"],
-    ours: { groupchat: GROUPCHAT_FULL_CHOICE },
+    ours: { normal: NORMAL_FULL_CHOICE, groupchat: GROUPCHAT_FULL_CHOICE },
   },
 ];
 
@@ -242,7 +243,7 @@ describe("RFC 6121 §8.5.3: message to a full JID", () => {
     expect(messageToFull("error", "a", true, [r("a", 0)])).toEqual({ kind: "resources", resources: ["a"] });
   });
   it("RFC 7622 §3.5: resourceparts are compared exactly (no case folding)", () => {
-    expect(messageToFull("normal", "Phone", true, [r("phone", 0)])).toEqual({ kind: "drop" });
+    expect(messageToFull("normal", "Phone", true, [r("phone", 0)])).toEqual({ kind: "error", condition: "service-unavailable" });
   });
   it("§8.5.3.2.1: chat to a vanished resource is handled as if sent to the bare JID", () => {
     expect(messageToFull("chat", "gone", true, [r("a", 1), r("b", 3)])).toEqual({ kind: "resources", resources: ["b"] });
@@ -250,8 +251,8 @@ describe("RFC 6121 §8.5.3: message to a full JID", () => {
   it("§8.5.3.2.1: chat to a vanished resource with nobody online → offline", () => {
     expect(messageToFull("chat", "gone", true, [])).toEqual({ kind: "offline" });
   });
-  it("§8.5.3.2.1: normal to a vanished resource is silently ignored (not redirected to the bare JID)", () => {
-    expect(messageToFull("normal", "gone", true, [r("a", 1)])).toEqual({ kind: "drop" });
+  it("§8.5.3.2.1: normal to a vanished resource is bounced with service-unavailable (not redirected to the bare JID)", () => {
+    expect(messageToFull("normal", "gone", true, [r("a", 1)])).toEqual({ kind: "error", condition: "service-unavailable" });
   });
   it("§8.5.3.2.1: headline to a vanished resource is silently ignored", () => {
     expect(messageToFull("headline", "gone", true, [r("a", 1)])).toEqual({ kind: "drop" });

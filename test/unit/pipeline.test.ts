@@ -74,3 +74,25 @@ describe("the table of the example configuration", () => {
     expect(hostDisco.map((r) => r.feature)).toEqual(["disco"]);
   });
 });
+
+describe("route: a failure on the way (issue 14 item 6)", () => {
+  it("answers the sender with a wait error and throws nothing; responses stay unanswered", async () => {
+    const { route } = await import("../../src/pipeline/route");
+    const { testServices } = await import("./support/services");
+    const config = parseConfig(env);
+    const routes = new HandlerTable<import("../../src/pipeline/context").RouteContext>();
+    routes.on("pre-*", "test", () => {
+      throw new Error("overloaded");
+    });
+    const services = { ...testServices(config, env), routes };
+    const origin = { kind: "client", bare: "a@localhost", resource: "r", full: "a@localhost/r", host: "localhost", session: "x" } as const;
+    const msg = parse(`<message xmlns='jabber:client' from='a@localhost/r' to='b@localhost' id='m1' type='chat'><body>hi</body></message>`);
+    const [answer] = await route(services, origin, msg);
+    const error = parse(answer!);
+    expect(error.attrs).toMatchObject({ type: "error", id: "m1", to: "a@localhost/r" });
+    expect(error.getChild("error")!.attrs.type).toBe("wait");
+    expect(error.getChild("error")!.getChild("internal-server-error", "urn:ietf:params:xml:ns:xmpp-stanzas")).toBeDefined();
+    const result = parse(`<iq xmlns='jabber:client' from='a@localhost/r' to='b@localhost/x' id='i1' type='result'/>`);
+    expect(await route(services, origin, result)).toEqual([]);
+  });
+});
