@@ -11,6 +11,7 @@ import { type ClientAnswer, type ClientCommand, grantStore, runClientCommand, ta
 import { privilegeHooks } from "../src/privilege/account-hooks";
 import { setAlarmSetter } from "../src/privilege/privileged-iq";
 import { countPrivilege, privilegeCounts } from "../src/privilege/store";
+import { recordInDirectory } from "../src/admin/account-directory";
 
 const AUTH_WINDOW_MS = 15 * 60 * 1000;
 
@@ -64,6 +65,7 @@ export class AccountObject extends DurableObject<Env> {
     if (existed && createOnly) return "exists";
     this.ctx.storage.kv.put("credentials", creds);
     this.existsCache = true;
+    if (!existed && this.ctx.id.name) await recordInDirectory(this.env, this.ctx.id.name, true);
     return existed ? "changed" : "created";
   }
 
@@ -81,6 +83,7 @@ export class AccountObject extends DurableObject<Env> {
     await withdrawClientGrants(this.env, this.ctx.id.name ?? "", clientGrants);
     // The host's directory of online accounts (XEP-0356 initial presences) forgets it too.
     if (this.ctx.id.name) await privilegeHooks.deleted(this.env, this.ctx.id.name);
+    if (existed && this.ctx.id.name) await recordInDirectory(this.env, this.ctx.id.name, false);
     return existed;
   }
 
@@ -121,6 +124,14 @@ export class AccountObject extends DurableObject<Env> {
     // still get unavailable. Without credentials and without resources there is nothing to do.
     if (!this.hasAccount() && !this.hasTable("resources")) return;
     await this.account().unbind(resource, session);
+  }
+
+  /** The bound resources, for the admin API (who is online with which resources). */
+  async listResources(): Promise<Array<{ resource: string; available: boolean; priority: number }>> {
+    if (!this.hasTable("resources")) return [];
+    return this.account().resources.list()
+      .map((r) => ({ resource: r.resource, available: r.available, priority: r.priority }))
+      .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
   }
 
   private hasTable(name: string): boolean {

@@ -7,6 +7,8 @@ import { Router } from "../src/component/router";
 import { countPrivilege, privilegeCounts } from "../src/privilege/store";
 import { cachedDiscoExtras, delegateRequest, delegationAlarm, setClientGrants, type DiscoExtrasWire } from "../src/delegation/component-feature";
 import type { NestingKind } from "../src/delegation/rules";
+import { type DelegationCounts, delegationCounts } from "../src/delegation/counters";
+import { type ComponentStatus, componentStatus } from "../src/admin/component-status";
 
 export class ComponentRouter extends DurableObject<Env> {
   private router(): Router {
@@ -68,5 +70,17 @@ export class ComponentRouter extends DurableObject<Env> {
 
   async privilegeCounts(): Promise<Record<string, number>> {
     return privilegeCounts(this.ctx.storage.sql);
+  }
+
+  // ---- admin API (src/http/admin-*.ts) ------------------------------------------------
+
+  /** Whether the component is connected now, and since when (or since when not). */
+  async connectionStatus(): Promise<ComponentStatus> {
+    return componentStatus(this.ctx.storage.sql, this.ctx.storage.kv.get<string>("session") !== undefined);
+  }
+
+  /** XEP-0355 counters per delegated namespace (src/delegation/counters.ts). */
+  async delegationCounts(): Promise<Record<string, DelegationCounts>> {
+    return delegationCounts(this.ctx.storage.sql);
   }
 }

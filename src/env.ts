@@ -16,6 +16,8 @@ export interface Env {
   HOST: DurableObjectNamespace<HostObject>;
   /** Authentication failure counters per client address. */
   THROTTLE: DurableObjectNamespace<ThrottleObject>;
+  /** Workers static assets ([assets] in wrangler.toml): the pages' scripts and Converse.js. */
+  ASSETS?: Fetcher;
   XMPP_CONFIG?: unknown;
   COMPONENT_SECRETS?: unknown;
   ADMIN_TOKEN?: unknown;

@@ -25,6 +25,7 @@ import {
   validateReply,
 } from "./rules";
 import { parseTrusted } from "../xml/frame-parser";
+import { countForwarded, countOutcome, countUnforwarded } from "./counters";
 
 const stores = new WeakMap<SqlStorage, DelegationStore>();
 function storeOf(router: Router): DelegationStore {
@@ -64,6 +65,7 @@ async function answer(router: Router, reply: Element): Promise<void> {
 }
 
 async function failAll(router: Router, pending: PendingRequest[], text: string): Promise<void> {
+  for (const p of pending) countOutcome(router.store.sql, p.outerId, "failed");
   await Promise.all(pending.map((p) => answer(router, failureReply(p, text))));
 }
 
@@ -84,13 +86,19 @@ export async function delegateRequest(router: Router, raw: string, hostDomain: s
     deadline: Date.now() + router.config.delegationTimeoutMs,
   };
   const offline = () => [failureReply(pending, `${router.jid} is not connected`).toString()];
-  if (!router.store.currentSession()) return offline();
+  if (!router.store.currentSession()) {
+    countUnforwarded(router.store.sql, iq);
+    return offline();
+  }
   store.addPending(pending);
+  countForwarded(router.store.sql, iq, pending.outerId);
   await schedule(router, store);
   const sent = await router.toComponent(forwardWrapper(hostDomain, router.jid, pending.outerId, iq));
   if (!sent) {
     // toComponent detached the session, which answered every pending request already.
-    return store.takePending(pending.outerId) ? offline() : [];
+    if (!store.takePending(pending.outerId)) return [];
+    countOutcome(router.store.sql, pending.outerId, "failed");
+    return offline();
   }
   return [];
 }
@@ -100,6 +108,7 @@ export async function delegationAlarm(router: Router): Promise<void> {
   const store = storeOf(router);
   const due = store.takeDue(Date.now());
   for (const p of due) log("delegation-timeout", { component: router.jid, outerId: p.outerId, sender: p.from });
+  for (const p of due) countOutcome(router.store.sql, p.outerId, "timed_out");
   await failAll(router, due, `${router.jid} did not answer in time`);
   await schedule(router, store);
 }
@@ -190,6 +199,7 @@ export const delegationFeature: ComponentFeature = {
     if (pending) {
       await schedule(router, store);
       const check = validateReply(pending, stanza);
+      countOutcome(router.store.sql, id, check.ok ? "answered" : "failed");
       if (check.ok) {
         await answer(router, check.reply);
       } else {

@@ -105,6 +105,7 @@ const EXPECTED_EXAMPLE: GatewayConfig = {
   components: { "pubsub.localhost": { jid: "pubsub.localhost", hasSecret: false } },
   limits: { maxStanzaSize: 262144, ratePerSecond: 50, burst: 200, authFailuresBeforeDelay: 3 },
   delegationTimeoutMs: 30000,
+  webClient: true,
   adminToken: null,
 };
 
