@@ -47,7 +47,7 @@ async function api(method, path, body) {
   return data;
 }
 
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "unknown");
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
 const jidPath = (jid) => encodeURIComponent(jid);
 
 // ---- sign-in ------------------------------------------------------------------------
@@ -133,9 +133,9 @@ function accountsSection(hosts) {
   async function act(fn, done) {
     try {
       await fn();
+      await load();
       message.textContent = done;
       message.className = "message ok";
-      await load();
     } catch (e) {
       message.textContent = e.message;
       message.className = "message error";
@@ -199,7 +199,7 @@ function componentsSection(components) {
 }
 
 function grantText(g) {
-  const parts = [`roster: ${g.roster}${g.push ? "" : " (no push)"}`, `message: ${g.message}`, `presence: ${g.presence}`];
+  const parts = [`roster: ${g.roster}${g.push || g.roster === "none" ? "" : " (no push)"}`, `message: ${g.message}`, `presence: ${g.presence}`];
   for (const [ns, access] of Object.entries(g.iq)) parts.push(`iq ${ns}: ${access}`);
   return parts;
 }

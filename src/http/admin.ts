@@ -36,7 +36,7 @@ admin.get("/privileges", async (c) => c.json(await privilegeReport(c.env, c.get(
 // bad key), its hosts with their account counts, and the components.
 admin.get("/status", async (c) => {
   const config = c.get("config");
-  const domains = Object.keys(config.hosts).sort();
+  const domains = Object.keys(config.hosts); // configuration order: the first is the default host
   const [hosts, components] = await Promise.all([
     Promise.all(domains.map(async (domain) => ({
       domain,

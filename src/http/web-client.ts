@@ -30,6 +30,7 @@ export function clientPage(config: GatewayConfig): string {
     <title>xmpp-edge</title>
     <link rel="icon" href="/converse/images/favicon.ico">
     <link rel="stylesheet" href="/converse/converse.min.css">
+    <link rel="stylesheet" href="/web/client.css">
     <script type="application/json" id="xmpp-edge-settings">${scriptJson(clientSettings(config))}</script>
     <script type="module" src="/web/client.js"></script>
   </head>
