@@ -604,12 +604,15 @@ describe("COMPONENT_SECRETS and ADMIN_TOKEN", () => {
 
   it("refuses bad secrets without ever showing a secret", () => {
     const cases: Array<[unknown, string, string]> = [
-      [{ "stranger.localhost": SECRET }, 'COMPONENT_SECRETS["stranger.localhost"]', "is not a configured component"],
+      [{ "stranger.localhost": SECRET }, "COMPONENT_SECRETS", "has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: pubsub.localhost"],
+      // Key and value swapped: the secret is a key, and must not be named (issue 14, item 14).
+      [{ [SECRET]: "pubsub.localhost" }, "COMPONENT_SECRETS", "has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: pubsub.localhost"],
+      [{ "pubsub.localhost": SECRET, [SECRET]: SECRET }, "COMPONENT_SECRETS", "has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: pubsub.localhost"],
       [{ "pubsub.localhost": "" }, 'COMPONENT_SECRETS["pubsub.localhost"]', "must be a non-empty string"],
       [{ "pubsub.localhost": 4242424242 }, 'COMPONENT_SECRETS["pubsub.localhost"]', "must be a non-empty string"],
       [{ "pubsub.localhost": [SECRET] }, 'COMPONENT_SECRETS["pubsub.localhost"]', "must be a non-empty string"],
       [{ "pubsub.localhost": SECRET, "PUBSUB.LOCALHOST": SECRET }, 'COMPONENT_SECRETS["PUBSUB.LOCALHOST"]', 'names the same domain as COMPONENT_SECRETS["pubsub.localhost"]'],
-      [{ "bot@localhost": SECRET }, 'COMPONENT_SECRETS["bot@localhost"]', 'must be a component JID (a bare domain, no "@" or "/")'],
+      [{ "bot@localhost": SECRET }, "COMPONENT_SECRETS", "has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: pubsub.localhost"],
       [`{"pubsub.localhost": ${SECRET}}`, "COMPONENT_SECRETS", "is not valid JSON (parser details withheld: the value is secret)"],
       [`{"pubsub.localhost": "${SECRET}"`, "COMPONENT_SECRETS", "is not valid JSON (parser details withheld: the value is secret)"],
       [SECRET, "COMPONENT_SECRETS", "is not valid JSON (parser details withheld: the value is secret)"],
