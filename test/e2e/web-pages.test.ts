@@ -64,6 +64,14 @@ describe("the gateway's web pages in Chromium", () => {
     expect(csp).toContain(`connect-src 'self' ws://${new URL(gatewayUrl()).host}`);
 
     const context = await chrome.newContext();
+    // Every request the page makes to the gateway must succeed (Converse's chunks, CSS,
+    // fonts, emoji data, locales come from /converse/): a missing asset shows up here.
+    const failed: string[] = [];
+    const loaded: string[] = [];
+    context.on("response", (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+      else loaded.push(new URL(r.url()).pathname);
+    });
     const tab = await ConversePage.visit(context, `${gatewayUrl()}/`);
     // Only the user name: the page's default domain is the first configured host.
     await tab.logIn(alice, "alice-pw");
@@ -97,9 +105,17 @@ describe("the gateway's web pages in Chromium", () => {
     expect(got.attrs.type).toBe("chat");
     await tab.message(bobBare, fromAlice).waitFor({ timeout: 5_000 });
 
+    await tab.page.screenshot({ path: join(SHOTS, "client.png") });
+
+    // The emoji picker needs Converse's emoji data, /converse/emoji.json (loaded on start or on opening).
+    await tab.chat(bobBare).locator(".toggle-emojis").first().click();
+    await expect.poll(() => loaded.includes("/converse/emoji.json"), { timeout: 10_000 }).toBe(true);
+    expect(loaded).toContain("/converse/converse.min.js");
+    expect(loaded).toContain("/converse/converse.min.css");
+
+    expect(failed).toEqual([]);
     expect(cspViolations(tab)).toEqual([]);
     expect(chrome.blocked).toEqual([]);
-    await tab.page.screenshot({ path: join(SHOTS, "client.png") });
     await context.close();
   }, 90_000);
 
