@@ -5,9 +5,7 @@ import type { Env } from "./env";
 import { loadConfig, type GatewayConfig } from "./config";
 import { admin } from "./http/admin";
 import { hostMetaJson, hostMetaXml } from "./http/host-meta";
-import { clientPageHeaders, consolePageHeaders } from "./http/csp";
-import { clientPage } from "./http/web-client";
-import { CONSOLE_PAGE, adminApiState } from "./http/console-page";
+import { pages } from "./http/pages";
 
 export { SessionObject } from "../durable-objects/session";
 export { AccountObject } from "../durable-objects/account";
@@ -33,21 +31,7 @@ app.use("*", async (c, next) => {
 // behind the admin token (GET /admin/components).
 app.get("/health", (c) => c.json({ status: "ok", hosts: Object.keys(c.get("config").hosts) }));
 
-// The web client (CONTRACT.md "The web pages"); its files are static assets, Converse's
-// own routed through here (run_worker_first) so that web_client = false turns them off.
-app.get("/", (c) => {
-  if (!c.get("config").webClient) return c.json({ error: "the web client is turned off (XMPP_CONFIG.web_client = false)" }, 404);
-  return c.body(clientPage(c.get("config")), 200, clientPageHeaders(c.req.url));
-});
-const clientAsset = (c: { env: Env; req: { raw: Request }; get(key: "config"): GatewayConfig }) => {
-  if (!c.get("config").webClient || !c.env.ASSETS) return new Response("not found\n", { status: 404 });
-  return c.env.ASSETS.fetch(c.req.raw);
-};
-app.get("/converse/*", (c) => clientAsset(c));
-app.get("/curve25519_compiled.wasm", (c) => clientAsset(c));
-
-app.get("/console", (c) => c.body(CONSOLE_PAGE, 200, consolePageHeaders()));
-app.get("/console/admin-api", (c) => c.json(adminApiState(c.get("config").adminToken), 200, { "Cache-Control": "no-store" }));
+app.route("/", pages);
 
 app.get("/.well-known/host-meta", (c) => c.body(hostMetaXml(c.req.url), 200, { "Content-Type": "application/xrd+xml", "Access-Control-Allow-Origin": "*" }));
 app.get("/.well-known/host-meta.json", (c) => c.json(hostMetaJson(c.req.url), 200, { "Access-Control-Allow-Origin": "*" }));
