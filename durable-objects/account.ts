@@ -65,7 +65,8 @@ export class AccountObject extends DurableObject<Env> {
     if (existed && createOnly) return "exists";
     this.ctx.storage.kv.put("credentials", creds);
     this.existsCache = true;
-    if (!existed && this.ctx.id.name) await recordInDirectory(this.env, this.ctx.id.name, true);
+    // Listed on creation; a password change lists an account older than the directory.
+    if (this.ctx.id.name) await recordInDirectory(this.env, this.ctx.id.name, true);
     return existed ? "changed" : "created";
   }
 

@@ -113,6 +113,16 @@ describe("admin API figures (README 'Administration API')", () => {
     expect((await call("/admin/hosts/elsewhere.example/sessions", auth)).status).toBe(404);
   });
 
+  it("an account missing from the directory (older than it) is listed again when its password is set", async () => {
+    const jid = `${unique("old")}@localhost`;
+    await api(`/users/${jid}`, { method: "PUT", body: JSON.stringify({ password: "pw" }) });
+    await env.HOST.getByName("localhost").setListed(jid, false);
+    const listed = async () => ((await (await call(`/admin/hosts/localhost/users?limit=1&after=${encodeURIComponent(jid.slice(0, -1))}`, auth)).json()) as { accounts: string[] }).accounts;
+    expect(await listed()).not.toContain(jid);
+    expect((await api(`/users/${jid}`, { method: "PUT", body: JSON.stringify({ password: "pw2" }) })).status).toBe(204);
+    expect(await listed()).toEqual([jid]);
+  });
+
   it("GET /admin/delegations: every delegation of the host with its component, filtering and counters", async () => {
     const res = await call("/admin/delegations", auth);
     const body = (await res.json()) as { hosts: Record<string, Array<Record<string, unknown>>> };
