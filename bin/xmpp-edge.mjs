@@ -3,15 +3,18 @@
 // Exit codes: 0 success, 1 error, 2 usage.
 import { parseArgs } from "node:util";
 import { startBridge } from "./lib/bridge.mjs";
-import { CliError, adminToken, readPassword, userCommand } from "./lib/users.mjs";
+import { CliError, adminToken, listUsers, readPassword, userCommand } from "./lib/users.mjs";
+import { statusLines } from "./lib/status.mjs";
 
 const USAGE = `usage:
   xmpp-edge user add JID    [--password P] [--url URL]
   xmpp-edge user passwd JID [--password P] [--url URL]
   xmpp-edge user del JID    [--url URL]
+  xmpp-edge user list HOST  [--url URL]
+  xmpp-edge status          [--url URL]
   xmpp-edge bridge [--gateway WS_URL] [--listen HOST:PORT]
 
-user: the gateway's administration API at --url (default http://127.0.0.1:8787),
+user, status: the gateway's administration API at --url (default http://127.0.0.1:8787),
   with the token from ADMIN_TOKEN in the environment or in ./.dev.vars. Without
   --password the password is asked on the terminal (not echoed) or read from the
   first line of standard input.
@@ -33,7 +36,8 @@ async function user(args) {
   const { values, positionals } = parse(args, { url: { type: "string" }, password: { type: "string" } });
   if (values.help) return help();
   const [action, jid, ...extra] = positionals;
-  if (!["add", "passwd", "del"].includes(action ?? "")) throw new UsageError(`unknown user command '${action ?? ""}' (add, passwd or del)`);
+  if (!["add", "passwd", "del", "list"].includes(action ?? "")) throw new UsageError(`unknown user command '${action ?? ""}' (add, passwd, del or list)`);
+  if (action === "list") return list(jid, extra, values);
   if (!jid || extra.length) throw new UsageError(`user ${action} takes exactly one JID`);
   if (action === "del" && values.password !== undefined) throw new UsageError("user del takes no --password");
   if (values.password === "") throw new UsageError("--password must not be empty");
@@ -49,6 +53,28 @@ async function user(args) {
     password: () => (given !== undefined ? Promise.resolve(given) : readPassword(action === "add" || action === "passwd")),
   });
   process.stdout.write(`${line}\n`);
+}
+
+function apiUrl(values) {
+  const url = values.url ?? "http://127.0.0.1:8787";
+  if (!/^https?:\/\//.test(url)) throw new UsageError(`--url must be an http(s) URL (got '${url}')`);
+  return url;
+}
+
+async function list(host, extra, values) {
+  if (!host || extra.length) throw new UsageError("user list takes exactly one HOST");
+  if (values.password !== undefined) throw new UsageError("user list takes no --password");
+  const url = apiUrl(values);
+  const accounts = await listUsers({ host, url, token: adminToken() });
+  if (accounts.length) process.stdout.write(`${accounts.join("\n")}\n`);
+}
+
+async function status(args) {
+  const { values, positionals } = parse(args, { url: { type: "string" } });
+  if (values.help) return help();
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const url = apiUrl(values);
+  process.stdout.write(`${(await statusLines({ url, token: adminToken() })).join("\n")}\n`);
 }
 
 function hostPort(s) {
@@ -92,6 +118,7 @@ async function main(argv) {
   const [command, ...rest] = argv;
   if (command === "user") return user(rest);
   if (command === "bridge") return bridge(rest);
+  if (command === "status") return status(rest);
   if (command === "help" || command === "--help" || command === "-h") return help();
   throw new UsageError(command ? `unknown command '${command}'` : "no command given");
 }

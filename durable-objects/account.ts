@@ -6,7 +6,7 @@ import { GatewayObject } from "./base";
 import { Account } from "../src/im/account";
 import { deliverToAccount } from "../src/im/account-stage";
 import type { StoredCredentials } from "../src/sasl";
-import type { AccountPort, BindResult } from "../src/ports/ports";
+import type { AccountPort, BindResult, ResourceSummary } from "../src/ports/ports";
 import type { ClientAnswer, ClientCommand } from "../src/delegation/client-mode/commands";
 import { runClientCommand } from "../src/delegation/client-mode/commands";
 import { grantStore } from "../src/delegation/client-mode/store";
@@ -50,6 +50,18 @@ export class AccountObject extends GatewayObject implements AccountPort {
     return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
   }
 
+  /**
+   * The host's account directory (admin API listing), told on creation and deletion only.
+   * A failure is logged, never thrown: the directory is for listing, the account is what counts.
+   */
+  private async listInDirectory(bare: string, listed: boolean): Promise<void> {
+    try {
+      await this.services.ports.host(bare.slice(bare.lastIndexOf("@") + 1)).setListed(bare, listed);
+    } catch (e) {
+      console.error(JSON.stringify({ event: "account-directory-failed", account: bare, listed, error: String(e) }));
+    }
+  }
+
   // ---- credentials and lifecycle ----------------------------------------------------
 
   async credentials(): Promise<StoredCredentials | null> {
@@ -68,6 +80,8 @@ export class AccountObject extends GatewayObject implements AccountPort {
     if (existed && createOnly) return "exists";
     this.ctx.storage.kv.put("credentials", creds);
     this.existsCache = true;
+    // Listed on creation; a password change lists an account older than the directory.
+    if (this.ctx.id.name) await this.listInDirectory(this.ctx.id.name, true);
     return existed ? "changed" : "created";
   }
 
@@ -96,6 +110,7 @@ export class AccountObject extends GatewayObject implements AccountPort {
     await this.ctx.storage.deleteAll();
     forgetStorage(this.ctx.storage.sql);
     this.cached = null;
+    if (existed && this.ctx.id.name) await this.listInDirectory(this.ctx.id.name, false);
     return existed;
   }
 
@@ -105,6 +120,14 @@ export class AccountObject extends GatewayObject implements AccountPort {
     if (!this.hasAccount()) return { ok: false, reason: "the account no longer exists" };
     if (!(await this.account().bind(resource, session))) return { ok: false, condition: "resource-constraint", reason: "too many resources are bound to this account" };
     return { ok: true };
+  }
+
+  /** The bound resources, for the admin API (who is online with which resources). */
+  async listResources(): Promise<ResourceSummary[]> {
+    if (!this.hasTable("resources")) return [];
+    return this.account().resources.list()
+      .map((r) => ({ resource: r.resource, available: r.available, priority: r.priority }))
+      .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
   }
 
   // Below, a missing account (never created, or deleted under a live session) is answered

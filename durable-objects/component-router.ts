@@ -7,6 +7,8 @@ import type { ComponentPort } from "../src/ports/ports";
 import { countPrivilege, privilegeCounts } from "../src/privilege/store";
 import { delegateRequest, cachedDiscoExtras, setClientGrants } from "../src/delegation/mailbox-events";
 import type { DiscoExtrasWire, NestingKind } from "../src/delegation/rules";
+import { type DelegationCounts, delegationCounts } from "../src/delegation/counters";
+import { type ComponentStatus, componentStatus } from "../src/admin/component-status";
 
 export class ComponentRouter extends GatewayObject implements ComponentPort {
   private cached: ComponentMailbox | null = null;
@@ -65,5 +67,17 @@ export class ComponentRouter extends GatewayObject implements ComponentPort {
 
   override async alarm(): Promise<void> {
     await this.gateway.componentAlarm(this.mailbox());
+  }
+
+  // ---- admin API (src/http/admin-*.ts) ------------------------------------------------
+
+  /** Whether the component is connected now, and since when (or since when not). */
+  async connectionStatus(): Promise<ComponentStatus> {
+    return componentStatus(this.ctx.storage.sql, this.ctx.storage.kv.get<string>("session") !== undefined);
+  }
+
+  /** XEP-0355 counters per delegated namespace (src/delegation/counters.ts). */
+  async delegationCounts(): Promise<Record<string, DelegationCounts>> {
+    return delegationCounts(this.ctx.storage.sql);
   }
 }

@@ -11,7 +11,11 @@ if (!existsSync(join(root, ".dev.vars"))) {
   copyFileSync(join(root, ".dev.vars.example"), join(root, ".dev.vars"));
   console.log("copied .dev.vars.example to .dev.vars");
 }
-const args = ["dev", "--ip", "127.0.0.1", "--port", process.env.PORT ?? "8787", "--persist-to", ".wrangler/state", ...process.argv.slice(2)];
+// `npm start -- --port 9000` (or --port=9000): a flag the user gives replaces the default.
+const defaults = [["--ip", "127.0.0.1"], ["--port", process.env.PORT ?? "8787"], ["--persist-to", ".wrangler/state"]];
+const given = process.argv.slice(2);
+const userFlags = new Set(given.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]));
+const args = ["dev", ...defaults.filter(([flag]) => !userFlags.has(flag)).flat(), ...given];
 const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
   cwd: root,
   stdio: "inherit",

@@ -12,6 +12,8 @@ export interface Env {
   HOST: DurableObjectNamespace;
   /** Authentication failure counters per client address. */
   THROTTLE: DurableObjectNamespace;
+  /** Workers static assets ([assets] in wrangler.toml): the pages' scripts and Converse.js. */
+  ASSETS?: Fetcher;
   XMPP_CONFIG?: unknown;
   COMPONENT_SECRETS?: unknown;
   ADMIN_TOKEN?: unknown;

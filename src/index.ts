@@ -5,6 +5,7 @@ import type { Env } from "./env";
 import { loadConfig, type GatewayConfig } from "./config";
 import { admin } from "./http/admin";
 import { hostMetaJson, hostMetaXml } from "./http/host-meta";
+import { pages } from "./http/pages";
 
 export { SessionObject } from "../durable-objects/session";
 export { AccountObject } from "../durable-objects/account";
@@ -26,10 +27,11 @@ app.use("*", async (c, next) => {
   await next();
 });
 
-app.get("/health", (c) => {
-  const config = c.get("config");
-  return c.json({ status: "ok", hosts: Object.keys(config.hosts), components: Object.keys(config.components) });
-});
+// Public: the status and the hosts (host-meta shows those anyway). Components are listed
+// behind the admin token (GET /admin/components).
+app.get("/health", (c) => c.json({ status: "ok", hosts: Object.keys(c.get("config").hosts) }));
+
+app.route("/", pages);
 
 app.get("/.well-known/host-meta", (c) => c.body(hostMetaXml(c.req.url), 200, { "Content-Type": "application/xrd+xml", "Access-Control-Allow-Origin": "*" }));
 app.get("/.well-known/host-meta.json", (c) => c.json(hostMetaJson(c.req.url), 200, { "Access-Control-Allow-Origin": "*" }));

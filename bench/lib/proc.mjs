@@ -5,7 +5,7 @@ import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { promisify } from "node:util";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,7 +56,9 @@ export async function snapshotWorker(root, configFile, dir) {
   if (!/^main = .*$/m.test(toml)) throw new Error(`${configFile}: no top-level main = ... line to replace`);
   const bundle = join(dist, "index.js");
   const copy = join(dir, "wrangler.toml");
-  writeFileSync(copy, toml.replace(/^main = .*$/m, `main = ${JSON.stringify(bundle)}\nno_bundle = true`));
+  // The static assets directory is relative to the original file: point the copy at it.
+  const assets = (_line, d) => `directory = ${JSON.stringify(resolve(dirname(join(root, configFile)), d))}`;
+  writeFileSync(copy, toml.replace(/^main = .*$/m, `main = ${JSON.stringify(bundle)}\nno_bundle = true`).replace(/^directory = "([^"]*)"$/m, assets));
   return { config: copy, bundle };
 }
 

@@ -9,3 +9,5 @@ export declare function userCommand(o: {
   token: string;
   password: () => Promise<string>;
 }): Promise<string>;
+export declare function adminGet(url: string, token: string, path: string): Promise<unknown>;
+export declare function listUsers(o: { host: string; url: string; token: string }): Promise<string[]>;

@@ -131,3 +131,35 @@ export async function userCommand({ action, jid, url, token, password }) {
   if (r.status === 204) return `changed the password of ${jid}`;
   throw failure("PUT", jid, r);
 }
+
+/** GET /admin{path} as JSON; a non-2xx answer becomes a CliError with the status and the API's error. */
+export async function adminGet(url, token, path) {
+  const target = `${url.replace(/\/+$/, "")}/admin${path}`;
+  let res;
+  try {
+    res = await fetch(target, { headers: { Authorization: `Bearer ${token}` } });
+  } catch (e) {
+    const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : String(e);
+    throw new CliError(`cannot reach the gateway at ${url}: ${cause}`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new CliError(`GET /admin${path} failed: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}${apiError(text) ? `: ${apiError(text)}` : ""}`);
+  return JSON.parse(text);
+}
+
+/**
+ * `user list HOST`: every account of the host, one bare JID a line, walking the pages of
+ * GET /admin/hosts/HOST/users.
+ * @param {{ host: string, url: string, token: string }} o
+ */
+export async function listUsers({ host, url, token }) {
+  const lines = [];
+  let after = "";
+  for (;;) {
+    const page = await adminGet(url, token, `/hosts/${encodeURIComponent(host)}/users?limit=500&after=${encodeURIComponent(after)}`);
+    lines.push(...page.accounts);
+    if (page.next === null) break;
+    after = page.next;
+  }
+  return lines;
+}

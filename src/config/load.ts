@@ -24,8 +24,17 @@ function parseSecrets(value: unknown, components: ReadonlySet<string>): Map<stri
   if (!isTable(raw)) {
     throw new ConfigError(root, `must be a JSON object of component JID to secret, got ${kindOf(raw)}`);
   }
+  // A key is named in an error only when it is a configured component (public anyway): any
+  // other key may be a secret pasted in the wrong place (key and value swapped).
+  const stranger = Object.keys(raw).find((k) => {
+    const c = checkComponentJid(k);
+    return !c.ok || !components.has(c.value);
+  });
+  if (stranger !== undefined) {
+    const known = [...components].sort().join(", ") || "none";
+    throw new ConfigError(root, `has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: ${known}`);
+  }
   for (const c of domainKeys(raw, root, checkComponentJid)) {
-    if (!components.has(c.name)) throw new ConfigError(c.path, "is not a configured component");
     const secret = raw[c.raw];
     if (typeof secret !== "string" || secret.length === 0) {
       throw new ConfigError(c.path, "must be a non-empty string");

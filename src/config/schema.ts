@@ -51,7 +51,7 @@ interface Context {
   components: ReadonlySet<string>;
 }
 
-const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms"] as const;
+const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms", "web_client"] as const;
 const HOST_KEYS = ["registration", "privileged_entities", "delegations", "client_delegation"] as const;
 const GRANT_KEYS = ["roster", "push", "message", "presence", "iq"] as const;
 const DELEGATION_KEYS = ["jid", "filtering"] as const;
@@ -302,6 +302,9 @@ export function parseXmppConfig(value: unknown): Omit<GatewayConfig, "adminToken
       ? DEFAULT_DELEGATION_TIMEOUT_MS
       : integer(t.delegation_timeout_ms, field(root, "delegation_timeout_ms"), 100, 600000);
 
-  return { hosts, components, limits, delegationTimeoutMs };
+  // GET / serves Converse.js unless this is false.
+  const webClient = t.web_client === undefined ? true : boolean(t.web_client, field(root, "web_client"));
+
+  return { hosts, components, limits, delegationTimeoutMs, webClient };
 }
 

@@ -79,6 +79,8 @@ export interface GatewayConfig {
   components: Record<string, ComponentConfig>;
   limits: Limits;
   delegationTimeoutMs: number;
+  /** Whether GET / serves the web client (XMPP_CONFIG.web_client, default true). */
+  webClient: boolean;
   /** null when the administration API is off. Use redactConfig() before showing a config. */
   adminToken: string | null;
 }

@@ -26,6 +26,7 @@ import {
   validateReply,
 } from "./rules";
 import { parseTrusted } from "../xml/frame-parser";
+import { countForwarded, countOutcome, countUnforwarded } from "./counters";
 
 /** Delegated requests waiting for one component's answers; more get resource-constraint (wait). */
 export const MAX_PENDING_DELEGATIONS = 1000;
@@ -61,6 +62,7 @@ async function answer(mailbox: ComponentMailbox, reply: Element): Promise<void> 
 }
 
 async function failAll(mailbox: ComponentMailbox, pending: PendingRequest[], text: string): Promise<void> {
+  for (const p of pending) countOutcome(mailbox.store.sql, p.outerId, "failed");
   await Promise.all(pending.map((p) => answer(mailbox, failureReply(p, text))));
 }
 
@@ -81,17 +83,23 @@ export async function delegateRequest(mailbox: ComponentMailbox, raw: string, ho
     deadline: Date.now() + mailbox.config.delegationTimeoutMs,
   };
   const offline = () => [failureReply(pending, `${mailbox.jid} is not connected`).toString()];
-  if (!mailbox.store.currentSession()) return offline();
+  if (!mailbox.store.currentSession()) {
+    countUnforwarded(mailbox.store.sql, iq);
+    return offline();
+  }
   // Bounded: a component that stops answering does not grow its mailbox without end.
   if (store.pendingCount() >= MAX_PENDING_DELEGATIONS) {
     return [errorReply(iq, "resource-constraint", `${mailbox.jid} has too many requests waiting`, pending.to).toString()];
   }
   store.addPending(pending);
+  countForwarded(mailbox.store.sql, iq, pending.outerId);
   await schedule(mailbox, store);
   const sent = await mailbox.toComponent(forwardWrapper(hostDomain, mailbox.jid, pending.outerId, iq));
   if (!sent) {
     // toComponent detached the session, which answered every pending request already.
-    return store.takePending(pending.outerId) ? offline() : [];
+    if (!store.takePending(pending.outerId)) return [];
+    countOutcome(mailbox.store.sql, pending.outerId, "failed");
+    return offline();
   }
   return [];
 }
@@ -101,6 +109,7 @@ export async function delegationAlarm(mailbox: ComponentMailbox): Promise<void> 
   const store = storeOf(mailbox);
   const due = store.takeDue(Date.now());
   for (const p of due) log("delegation-timeout", { component: mailbox.jid, outerId: p.outerId, sender: p.from });
+  for (const p of due) countOutcome(mailbox.store.sql, p.outerId, "timed_out");
   await failAll(mailbox, due, `${mailbox.jid} did not answer in time`);
   await schedule(mailbox, store);
 }
@@ -176,6 +185,7 @@ export const delegationMailboxEvents: Pick<ComponentEvents, "connected" | "disco
     if (pending) {
       await schedule(mailbox, store);
       const check = validateReply(pending, stanza);
+      countOutcome(mailbox.store.sql, id, check.ok ? "answered" : "failed");
       if (check.ok) {
         await answer(mailbox, check.reply);
       } else {

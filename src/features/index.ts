@@ -17,9 +17,10 @@ import { registrationFeature } from "../registration/feature";
 import { delegationFeature } from "../delegation/feature";
 import { clientModeFeature } from "../delegation/client-mode/feature";
 import { privilegeFeature } from "../privilege/feature";
+import { componentStatusFeature } from "../admin/component-status-feature";
 
 /** Every feature of the gateway, in registration order (ties in priority go to the first). */
-export const FEATURES: readonly Feature[] = [routingFeature, imFeature, discoFeature, registrationFeature, delegationFeature, clientModeFeature, privilegeFeature];
+export const FEATURES: readonly Feature[] = [routingFeature, imFeature, discoFeature, registrationFeature, delegationFeature, clientModeFeature, privilegeFeature, componentStatusFeature];
 
 export interface Gateway {
   readonly routes: HandlerTable<RouteContext>;

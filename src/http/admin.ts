@@ -1,29 +1,21 @@
 // The administration API (CONTRACT.md "Administration API"): bearer-token
 // protected account management. Answers never carry a password or a hash.
 import { Hono } from "hono";
-import type { Env } from "../env";
 import type { GatewayConfig } from "../config";
 import { parseJid } from "../jid/jid";
 import { portsOf } from "../ports/from-env";
 import { deriveCredentials } from "../sasl";
-import { constantTimeEqualStrings } from "../component/handshake";
+import { adminAuth } from "./admin-auth";
+import type { AdminCtx } from "./admin-context";
+import { accountPage, configuredHost, pageQuery, sessionsPage } from "./admin-accounts";
+import { componentViews } from "./admin-components";
+import { delegationViews } from "./admin-delegations";
 import { MAX_PASSWORD_LENGTH } from "../registration/registration";
 import { privilegeReport } from "../privilege/admin-report";
 
-type Ctx = { Bindings: Env; Variables: { config: GatewayConfig } };
+export const admin = new Hono<AdminCtx>();
 
-export const admin = new Hono<Ctx>();
-
-admin.use("*", async (c, next) => {
-  const token = c.get("config").adminToken;
-  if (!token) return c.json({ error: "the administration API is off: ADMIN_TOKEN is not set" }, 404);
-  const header = c.req.header("authorization") ?? "";
-  const offered = header.startsWith("Bearer ") ? header.slice(7) : "";
-  if (!offered || !constantTimeEqualStrings(offered, token)) {
-    return c.json({ error: "missing or wrong bearer token" }, 401, { "WWW-Authenticate": "Bearer" });
-  }
-  await next();
-});
+admin.use("*", adminAuth);
 
 /**
  * The account JID in the path, validated: a bare JID at a configured host. `raw` is
@@ -39,6 +31,39 @@ function accountJid(config: GatewayConfig, raw: string): { bare: string } | { er
 
 // XEP-0356 audit: the grants in effect and what each privileged entity did with them.
 admin.get("/privileges", async (c) => c.json(await privilegeReport(portsOf(c.env), c.get("config"))));
+
+// The console's first page: the configuration is valid (or this would be a 500 naming the
+// bad key), its hosts with their account counts, and the components.
+admin.get("/status", async (c) => {
+  const config = c.get("config");
+  const domains = Object.keys(config.hosts); // configuration order: the first is the default host
+  const [hosts, components] = await Promise.all([
+    Promise.all(domains.map(async (domain) => ({
+      domain,
+      registration: config.hosts[domain]!.registration,
+      accounts: (await accountPage(portsOf(c.env), domain, { after: "", limit: 1 })).total,
+    }))),
+    componentViews(portsOf(c.env), config),
+  ]);
+  return c.json({ config: "valid", web_client: config.webClient, hosts, components });
+});
+
+admin.get("/components", async (c) => c.json({ components: await componentViews(portsOf(c.env), c.get("config")) }));
+
+admin.get("/delegations", async (c) => c.json({ hosts: await delegationViews(portsOf(c.env), c.get("config")) }));
+
+admin.get("/hosts/:host/users", async (c) => {
+  const host = configuredHost(c.get("config"), c.req.param("host"));
+  if (!host) return c.json({ error: `${c.req.param("host")} is not a host served here` }, 404);
+  const page = await accountPage(portsOf(c.env), host, pageQuery(c.req.query("after"), c.req.query("limit")));
+  return c.json({ host, ...page });
+});
+
+admin.get("/hosts/:host/sessions", async (c) => {
+  const host = configuredHost(c.get("config"), c.req.param("host"));
+  if (!host) return c.json({ error: `${c.req.param("host")} is not a host served here` }, 404);
+  return c.json({ host, ...(await sessionsPage(portsOf(c.env), host, pageQuery(c.req.query("after"), c.req.query("limit")))) });
+});
 
 admin.put("/users/:jid", async (c) => {
   const target = accountJid(c.get("config"), c.req.param("jid"));

@@ -6,9 +6,18 @@ import type { StoredCredentials } from "../sasl/credentials";
 import type { StreamErrorCondition } from "../xml/stanza";
 import type { ClientAnswer, ClientCommand } from "../delegation/client-mode/commands";
 import type { DiscoExtrasWire, NestingKind } from "../delegation/rules";
+import type { DelegationCounts } from "../delegation/counters";
+import type { ComponentStatus } from "../admin/component-status";
+import type { AccountPage } from "../admin/account-directory";
 
 /** A bind's outcome: refused for a missing account (the stream ends), or for too many resources (resource-constraint). */
 export type BindResult = { ok: true } | { ok: false; reason: string; condition?: "resource-constraint" };
+
+export interface ResourceSummary {
+  resource: string;
+  available: boolean;
+  priority: number;
+}
 
 /** The account of one bare JID (AccountObject). Stanzas travel as strings. */
 export interface AccountPort {
@@ -25,6 +34,8 @@ export interface AccountPort {
   /** A stanza one of the account's own resources sent (broadcast presence, subscriptions, directed presence). */
   fromResource(resource: string, stanza: string): Promise<string[]>;
   clientDelegation(cmd: ClientCommand): Promise<ClientAnswer>;
+  /** The bound resources (admin API). */
+  listResources(): Promise<ResourceSummary[]>;
   privilegePresences(contacts: boolean): Promise<string[]>;
   recordPrivilege(key: string): Promise<void>;
   privilegeCounts(): Promise<Record<string, number>>;
@@ -54,12 +65,19 @@ export interface ComponentPort {
   setClientGrants(user: string, host: string, namespaces: string[]): Promise<void>;
   recordPrivilege(key: string): Promise<void>;
   privilegeCounts(): Promise<Record<string, number>>;
+  /** Whether the component is connected now, and since when (admin API). */
+  connectionStatus(): Promise<ComponentStatus>;
+  /** XEP-0355 counters per delegated namespace (admin API). */
+  delegationCounts(): Promise<Record<string, DelegationCounts>>;
 }
 
 /** The directory of one virtual host (HostObject): off the message path. */
 export interface HostPort {
   setOnline(bare: string, online: boolean): Promise<void>;
   onlineAccounts(): Promise<string[]>;
+  /** The account directory (admin API): written on account creation and deletion only. */
+  setListed(bare: string, listed: boolean): Promise<void>;
+  accountPage(after: string, limit: number): Promise<AccountPage>;
 }
 
 /** Rolling-window counters and the server secret (ThrottleObject). */

@@ -105,6 +105,7 @@ const EXPECTED_EXAMPLE: GatewayConfig = {
   components: { "pubsub.localhost": { jid: "pubsub.localhost", hasSecret: false } },
   limits: { maxStanzaSize: 262144, ratePerSecond: 50, burst: 200, authFailuresBeforeDelay: 3 },
   delegationTimeoutMs: 30000,
+  webClient: true,
   adminToken: null,
 };
 
@@ -482,12 +483,12 @@ describe("client_delegation (XEP-0355 client mode allowlist)", () => {
 
 describe("unknown keys are refused at every level, by name", () => {
   const cases: Array<[string, (c: Example) => void, string, string]> = [
-    ["top level", (c) => void (c.host = {}), "XMPP_CONFIG.host", "hosts, components, limits, delegation_timeout_ms"],
+    ["top level", (c) => void (c.host = {}), "XMPP_CONFIG.host", "hosts, components, limits, delegation_timeout_ms, web_client"],
     ["host", (c) => void ((c.hosts.localhost as HostIn).registation = true), `${H}.registation`, "registration, privileged_entities, delegations, client_delegation"],
     ["privileged entity", (c) => void ((c.hosts.localhost as HostIn).privileged_entities["pubsub.localhost"].rooster = "get"), `${PUBSUB}.rooster`, "roster, push, message, presence, iq"],
     ["delegation", (c) => void ((c.hosts.localhost as HostIn).delegations["urn:xmpp:mam:2"].filter = ["node"]), `${H}.delegations["urn:xmpp:mam:2"].filter`, "jid, filtering"],
     ["limits", (c) => void (c.limits = { max_stanza: 2048 }), "XMPP_CONFIG.limits.max_stanza", "max_stanza_size, rate_per_second, burst, auth_failures_before_delay"],
-    ["key with a dot", (c) => void (c["hosts.localhost"] = {}), 'XMPP_CONFIG["hosts.localhost"]', "hosts, components, limits, delegation_timeout_ms"],
+    ["key with a dot", (c) => void (c["hosts.localhost"] = {}), 'XMPP_CONFIG["hosts.localhost"]', "hosts, components, limits, delegation_timeout_ms, web_client"],
   ];
   it.each(cases)("%s", (_name, edit, key, expected) => {
     const cfg = example();
@@ -603,12 +604,15 @@ describe("COMPONENT_SECRETS and ADMIN_TOKEN", () => {
 
   it("refuses bad secrets without ever showing a secret", () => {
     const cases: Array<[unknown, string, string]> = [
-      [{ "stranger.localhost": SECRET }, 'COMPONENT_SECRETS["stranger.localhost"]', "is not a configured component"],
+      [{ "stranger.localhost": SECRET }, "COMPONENT_SECRETS", "has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: pubsub.localhost"],
+      // Key and value swapped: the secret is a key, and must not be named (issue 14, item 14).
+      [{ [SECRET]: "pubsub.localhost" }, "COMPONENT_SECRETS", "has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: pubsub.localhost"],
+      [{ "pubsub.localhost": SECRET, [SECRET]: SECRET }, "COMPONENT_SECRETS", "has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: pubsub.localhost"],
       [{ "pubsub.localhost": "" }, 'COMPONENT_SECRETS["pubsub.localhost"]', "must be a non-empty string"],
       [{ "pubsub.localhost": 4242424242 }, 'COMPONENT_SECRETS["pubsub.localhost"]', "must be a non-empty string"],
       [{ "pubsub.localhost": [SECRET] }, 'COMPONENT_SECRETS["pubsub.localhost"]', "must be a non-empty string"],
       [{ "pubsub.localhost": SECRET, "PUBSUB.LOCALHOST": SECRET }, 'COMPONENT_SECRETS["PUBSUB.LOCALHOST"]', 'names the same domain as COMPONENT_SECRETS["pubsub.localhost"]'],
-      [{ "bot@localhost": SECRET }, 'COMPONENT_SECRETS["bot@localhost"]', 'must be a component JID (a bare domain, no "@" or "/")'],
+      [{ "bot@localhost": SECRET }, "COMPONENT_SECRETS", "has a key that is not a configured component (not shown: it could be a misplaced secret); configured components: pubsub.localhost"],
       [`{"pubsub.localhost": ${SECRET}}`, "COMPONENT_SECRETS", "is not valid JSON (parser details withheld: the value is secret)"],
       [`{"pubsub.localhost": "${SECRET}"`, "COMPONENT_SECRETS", "is not valid JSON (parser details withheld: the value is secret)"],
       [SECRET, "COMPONENT_SECRETS", "is not valid JSON (parser details withheld: the value is secret)"],
@@ -637,6 +641,15 @@ describe("COMPONENT_SECRETS and ADMIN_TOKEN", () => {
     expect(redactConfig(parseConfig({ XMPP_CONFIG: example() })).adminApi).toBe(false);
     const e = thrown({ XMPP_CONFIG: example(), ADMIN_TOKEN: 987654321 });
     expect(e.message).toBe("ADMIN_TOKEN: must be a string");
+  });
+});
+
+describe("web_client (GET /)", () => {
+  it("is on by default, off with false, and refuses anything but a boolean", () => {
+    expect(parseConfig({ XMPP_CONFIG: example() }).webClient).toBe(true);
+    expect(parseConfig({ XMPP_CONFIG: { ...example(), web_client: false } }).webClient).toBe(false);
+    expect(parseConfig({ XMPP_CONFIG: { ...example(), web_client: true } }).webClient).toBe(true);
+    expectError({ ...example(), web_client: "no" }, "XMPP_CONFIG.web_client", 'must be true or false (got "no")');
   });
 });
 

@@ -1,28 +1,15 @@
 // XEP-0191 Blocking Command: the blocklist IQs, pushes, JID matching and the rules for
 // stanzas to and from blocked JIDs.
 import { describe, expect, it } from "vitest";
-import { env, runInDurableObject } from "cloudflare:test";
-import { type Element, parse } from "ltx";
+import { parse } from "ltx";
+import { errorOf, same, withStore } from "./support/xml-compare";
 import {
   BLOCKING_FEATURES, BlockStore, MAX_BLOCKED_JIDS, handleBlockingIq, inboundFromBlocked, isBlocked, matchingItems,
   outboundToBlocked,
 } from "../../src/blocking";
 
-function canon(el: Element): string {
-  const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))
-    .sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ` ${k}="${String(v)}"`).join("");
-  const kids = el.children.map((c) => (typeof c === "string" ? c.trim() : canon(c))).filter((s) => s !== "").join("");
-  return `<{${el.getNS()}}${el.getName()}${attrs}>${kids}</>`;
-}
-const same = (a: Element, b: string) => expect(canon(a)).toBe(canon(parse(b)));
-const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
-const errorOf = (el: Element) => el.attrs.type === "error" ? el.getChild("error")!.getChildElements().find((c) => c.getNS() === STANZAS)!.getName() : null;
 
-let n = 0;
-async function withBlocklist<T>(f: (store: BlockStore, owner: string) => T): Promise<T> {
-  const owner = `blk${Date.now().toString(36)}${n++}@capulet.com`;
-  return runInDurableObject(env.ACCOUNT.getByName(owner), async (_obj, state) => f(new BlockStore(state.storage.sql), owner));
-}
+const withBlocklist = <T>(f: (store: BlockStore, owner: string) => T) => withStore("blk", "capulet.com", (sql) => new BlockStore(sql), f);
 const iq = (owner: string, type: string, inner: string, id = "b1") => parse(`<iq xmlns='jabber:client' from='${owner}/chamber' type='${type}' id='${id}'>${inner}</iq>`);
 const B = "urn:xmpp:blocking";
 

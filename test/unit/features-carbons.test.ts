@@ -1,18 +1,11 @@
 // XEP-0280 Message Carbons: enable/disable, eligibility, the copies and who gets them.
 import { describe, expect, it } from "vitest";
 import { type Element, parse } from "ltx";
+import { same } from "./support/xml-compare";
 import {
   carbonCopies, carbonRecipients, handleCarbonsIq, isCarbonEligible, receivedCarbon, sentCarbon, stripPrivate,
 } from "../../src/carbons";
 
-/** Resolved-namespace form of an element, attributes sorted, whitespace-only text dropped. */
-function canon(el: Element): string {
-  const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))
-    .sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ` ${k}="${String(v)}"`).join("");
-  const kids = el.children.map((c) => (typeof c === "string" ? c.trim() : canon(c))).filter((s) => s !== "").join("");
-  return `<{${el.getNS()}}${el.getName()}${attrs}>${kids}</>`;
-}
-const same = (a: Element, b: string) => expect(canon(a)).toBe(canon(parse(b)));
 
 const ROMEO = "romeo@montague.example";
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { type Element, parse } from "ltx";
+import { same } from "./support/xml-compare";
 import {
   ArchiveStore, DEFAULT_ARCHIVE_LIMITS, MAM_FEATURES, MAX_PAGE, archiveInbound, archiveMessage, archiveOutbound, handleMamIq,
   isArchivable, isNodeQuery, stampStanzaId, type ArchiveLimits,
@@ -10,13 +11,6 @@ import {
 import { parseDateTime } from "../../src/mam/datetime";
 import { sentCarbon } from "../../src/carbons";
 
-function canon(el: Element): string {
-  const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))
-    .sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ` ${k}="${String(v)}"`).join("");
-  const kids = el.children.map((c) => (typeof c === "string" ? c.trim() : canon(c))).filter((s) => s !== "").join("");
-  return `<{${el.getNS()}}${el.getName()}${attrs}>${kids}</>`;
-}
-const same = (a: Element, b: string) => expect(canon(a)).toBe(canon(parse(b)));
 
 let n = 0;
 const OWNER = () => `mam${Date.now().toString(36)}${n++}@localhost`;

@@ -1,25 +1,12 @@
 // XEP-0049 private XML storage: per-namespace get and set, only for oneself, reserved
 // namespaces refused, bounded per account.
 import { describe, expect, it } from "vitest";
-import { env, runInDurableObject } from "cloudflare:test";
-import { type Element, parse } from "ltx";
+import { parse } from "ltx";
+import { errorOf, same, withStore } from "./support/xml-compare";
 import { MAX_PRIVATE_BYTES, PrivateStore, handlePrivateIq } from "../../src/private-storage";
 
-function canon(el: Element): string {
-  const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))
-    .sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ` ${k}="${String(v)}"`).join("");
-  const kids = el.children.map((c) => (typeof c === "string" ? c.trim() : canon(c))).filter((s) => s !== "").join("");
-  return `<{${el.getNS()}}${el.getName()}${attrs}>${kids}</>`;
-}
-const same = (a: Element, b: string) => expect(canon(a)).toBe(canon(parse(b)));
-const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
-const errorOf = (el: Element) => el.attrs.type === "error" ? el.getChild("error")!.getChildElements().find((c) => c.getNS() === STANZAS)!.getName() : null;
 
-let n = 0;
-async function withPrivate<T>(f: (store: PrivateStore, owner: string) => T): Promise<T> {
-  const owner = `pv${Date.now().toString(36)}${n++}@shakespeare.lit`;
-  return runInDurableObject(env.ACCOUNT.getByName(owner), async (_obj, state) => f(new PrivateStore(state.storage.sql), owner));
-}
+const withPrivate = <T>(f: (store: PrivateStore, owner: string) => T) => withStore("pv", "shakespeare.lit", (sql) => new PrivateStore(sql), f);
 const iq = (owner: string, type: string, inner: string, id = "1001") =>
   parse(`<iq xmlns='jabber:client' from='${owner}/denmark' type='${type}' id='${id}'><query xmlns='jabber:iq:private'>${inner}</query></iq>`);
 

@@ -1,24 +1,11 @@
 // XEP-0054 vcard-temp: own get and set, another user's get, the size bound, removal.
 import { describe, expect, it } from "vitest";
-import { env, runInDurableObject } from "cloudflare:test";
-import { type Element, parse } from "ltx";
+import { parse } from "ltx";
+import { errorOf, same, withStore } from "./support/xml-compare";
 import { MAX_VCARD_BYTES, VCARD_FEATURES, VcardStore, handleVcardIq } from "../../src/vcard";
 
-function canon(el: Element): string {
-  const attrs = Object.entries(el.attrs).filter(([k]) => k !== "xmlns" && !k.startsWith("xmlns:"))
-    .sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ` ${k}="${String(v)}"`).join("");
-  const kids = el.children.map((c) => (typeof c === "string" ? c.trim() : canon(c))).filter((s) => s !== "").join("");
-  return `<{${el.getNS()}}${el.getName()}${attrs}>${kids}</>`;
-}
-const same = (a: Element, b: string) => expect(canon(a)).toBe(canon(parse(b)));
-const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
-const errorOf = (el: Element) => el.attrs.type === "error" ? el.getChild("error")!.getChildElements().find((c) => c.getNS() === STANZAS)!.getName() : null;
 
-let n = 0;
-async function withVcard<T>(f: (store: VcardStore, owner: string) => T): Promise<T> {
-  const owner = `vc${Date.now().toString(36)}${n++}@jabber.org`;
-  return runInDurableObject(env.ACCOUNT.getByName(owner), async (_obj, state) => f(new VcardStore(state.storage.sql), owner));
-}
+const withVcard = <T>(f: (store: VcardStore, owner: string) => T) => withStore("vc", "jabber.org", (sql) => new VcardStore(sql), f);
 const CARD = `<vCard xmlns='vcard-temp'><FN>Peter Saint-Andre</FN><N><FAMILY>Saint-Andre</FAMILY><GIVEN>Peter</GIVEN></N>
   <NICKNAME>stpeter</NICKNAME><PHOTO><TYPE>image/png</TYPE><BINVAL>iVBORw0KGgo=</BINVAL></PHOTO></vCard>`;
 

@@ -59,6 +59,14 @@ export class ConversePage {
     return cp;
   }
 
+  /** Opens a page as it is (no query string): the gateway's own GET / for instance. */
+  static async visit(context: BrowserContext, url: string): Promise<ConversePage> {
+    const page = await context.newPage();
+    const cp = new ConversePage(page);
+    await page.goto(url);
+    return cp;
+  }
+
   /** The controlbox once logged in: own status shown as online. */
   async waitOnline(timeout = 15_000): Promise<void> {
     await this.page.locator("converse-user-profile .xmpp-status [data-value='online']").waitFor({ timeout });

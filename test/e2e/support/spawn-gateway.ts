@@ -57,7 +57,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 function projectSnapshot(): string {
   if (process.env.XMPP_E2E_SNAPSHOT === "0") return REPO_ROOT;
   const dir = mkdtempSync(join(tmpdir(), "xmpp-edge-e2e-src-"));
-  for (const entry of ["src", "durable-objects", "wrangler.toml", "package.json", "tsconfig.json"]) {
+  for (const entry of ["src", "durable-objects", "public", "wrangler.toml", "package.json", "tsconfig.json"]) {
     if (existsSync(join(REPO_ROOT, entry))) cpSync(join(REPO_ROOT, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");

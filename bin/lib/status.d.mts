@@ -1,0 +1,1 @@
+export declare function statusLines(o: { url: string; token: string }): Promise<string[]>;
