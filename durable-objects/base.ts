@@ -24,6 +24,7 @@ export abstract class GatewayObject extends DurableObject<Env> {
       ports: portsOf(this.env),
       routes: gateway.routes,
       disco: gateway.disco,
+      mailboxTakes: (stanza) => gateway.componentEvents.takes(loaded.config, stanza),
       waitUntil: (p) => ctx.waitUntil(p.catch((e) => console.error("background task failed", String(e)))),
     };
     this.loaded = { config: loaded.config, gateway, services };

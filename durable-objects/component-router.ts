@@ -33,6 +33,10 @@ export class ComponentRouter extends GatewayObject implements ComponentPort {
     await this.mailbox().detach(session);
   }
 
+  async currentConnection(): Promise<string | null> {
+    return this.ctx.storage.kv.get<string>("session") ?? null;
+  }
+
   async receive(stanza: string): Promise<string[]> {
     return this.mailbox().receive(stanza);
   }

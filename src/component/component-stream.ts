@@ -15,6 +15,8 @@ import { parseFrame } from "../xml/frame-parser";
 import { NS } from "../xml/namespaces";
 import { errorReply, isResponse, withNamespace, xml } from "../xml/stanza";
 import { verifyHandshake } from "./handshake";
+import { forComponent } from "./mailbox";
+import { route } from "../pipeline/route";
 import { wait } from "../stream/failure-delay";
 import { checkComponentStanza } from "./stanza-check";
 
@@ -78,7 +80,11 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
     if (check.reply) conn.send(check.reply);
     return;
   }
-  const replies = await conn.services.ports.component(state.jid).fromComponent(check.stanza.toString());
+  // Only what a feature keeps in the mailbox (answers to delegated requests, privileged
+  // actions) goes there; the rest is routed from here, one hop fewer.
+  const replies = conn.services.mailboxTakes(check.stanza)
+    ? await conn.services.ports.component(state.jid).fromComponent(check.stanza.toString())
+    : (await route(conn.services, { kind: "component", jid: state.jid }, check.stanza)).map(forComponent);
   for (const r of replies) conn.send(r);
 }
 

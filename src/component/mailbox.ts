@@ -3,6 +3,7 @@
 // each other and ordinary client traffic never passes through any of them. What
 // features do when the component connects, disconnects or answers arrives through
 // `events` (src/features/index.ts fills it).
+import type { GatewayConfig } from "../config";
 import type { Services } from "../pipeline/context";
 import { route } from "../pipeline/route";
 import { tryDeliver } from "../ports/deliver";
@@ -24,6 +25,9 @@ export interface ComponentEvents {
   /** After the handshake: advertisements, disco queries, initial presences. */
   connected(mailbox: ComponentMailbox): Promise<void>;
   disconnected(mailbox: ComponentMailbox): Promise<void>;
+  /** Whether a stanza from the component must pass its mailbox (pure, decided in the
+   *  component's connection): only those go there, the rest is routed from the connection. */
+  takes(config: GatewayConfig, stanza: Element): boolean;
   /** A stanza from the component that a feature takes before routing (replies for the component), or null. */
   fromComponent(mailbox: ComponentMailbox, stanza: Element): Promise<string[] | null>;
   /** A stanza to the component: false drops it (e.g. a presence the component already has). */
@@ -84,6 +88,11 @@ export class ComponentMailbox {
     const stanza = parseTrusted(raw);
     const taken = await this.events.fromComponent(this, stanza);
     const replies = taken ?? (await route(this.services, { kind: "component", jid: this.jid }, stanza));
-    return replies.map((s) => withNamespace(parseTrusted(s), NS.component).toString());
+    return replies.map(forComponent);
   }
+}
+
+/** A stanza going down a component's socket carries the component namespace. */
+export function forComponent(s: string): string {
+  return withNamespace(parseTrusted(s), NS.component).toString();
 }

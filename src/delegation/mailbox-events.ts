@@ -75,7 +75,7 @@ export async function delegateRequest(mailbox: ComponentMailbox, raw: string, ho
   const iq = parseTrusted(raw);
   const store = storeOf(mailbox);
   const pending: PendingRequest = {
-    outerId: newId("dlg"),
+    outerId: newId(OWN_ID_PREFIX.slice(0, -1)),
     host: hostDomain,
     from: iq.attrs.from ?? "",
     to: iq.attrs.to ?? hostDomain,
@@ -131,7 +131,15 @@ export function setClientGrants(mailbox: ComponentMailbox, user: string, host: s
   storeOf(mailbox).setClientGrants(user, host, namespaces);
 }
 
-export const delegationMailboxEvents: Pick<ComponentEvents, "connected" | "disconnected" | "fromComponent"> = {
+/** Ids of the IQs the mailbox sends a component (forwarded requests, disco queries) start so. */
+const OWN_ID_PREFIX = "dlg-";
+
+export const delegationMailboxEvents: Pick<ComponentEvents, "connected" | "disconnected" | "takes" | "fromComponent"> = {
+  /** Answers to what the mailbox sent the component: only it knows what is pending. */
+  takes(_config, stanza) {
+    return stanza.name === "iq" && (stanza.attrs.type === "result" || stanza.attrs.type === "error") && (stanza.attrs.id ?? "").startsWith(OWN_ID_PREFIX);
+  },
+
   async connected(mailbox) {
     const store = storeOf(mailbox);
     // Requests sent to a previous connection will never be answered by this one.

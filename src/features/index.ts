@@ -79,6 +79,7 @@ function build(config: GatewayConfig): Gateway {
     async disconnected(m) {
       for (const p of componentParts) await p.disconnected?.(m);
     },
+    takes: (config, stanza) => componentParts.some((p) => p.takes?.(config, stanza) ?? false),
     async fromComponent(m, stanza) {
       for (const p of componentParts) {
         const taken = await p.fromComponent?.(m, stanza);

@@ -23,6 +23,8 @@ export interface Services {
   readonly ports: Ports;
   readonly routes: HandlerTable<RouteContext>;
   readonly disco: DiscoContributions;
+  /** Whether a component's stanza must pass the component's mailbox (features decide). */
+  mailboxTakes(stanza: Element): boolean;
   /** Keeps the object alive until `p` settles (work after the answer). */
   waitUntil(p: Promise<unknown>): void;
 }

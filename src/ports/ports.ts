@@ -47,6 +47,8 @@ export interface ConnectionPort {
   deliver(stanza: string): Promise<boolean>;
   /** Writes only if this connection is bound to exactly `full`. */
   deliverTo(full: string, stanza: string): Promise<boolean>;
+  /** Writes only if this connection is the ready stream of exactly the component `jid`. */
+  deliverToComponent(jid: string, stanza: string): Promise<boolean>;
   alive(): Promise<boolean>;
   kick(condition: StreamErrorCondition, text?: string): Promise<void>;
 }
@@ -55,6 +57,8 @@ export interface ConnectionPort {
 export interface ComponentPort {
   attach(session: string): Promise<void>;
   detach(session: string): Promise<void>;
+  /** The connection object the component is attached through now, or null. */
+  currentConnection(): Promise<string | null>;
   /** A stanza addressed to the component or a JID at it. Replies for the sender. */
   receive(stanza: string): Promise<string[]>;
   /** A stanza the component sent, already checked. Replies for the component. */

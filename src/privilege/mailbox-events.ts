@@ -6,14 +6,19 @@
 // References: XEP-0356 v0.4.1 §4.1, §4.3, §4.4, §7; XEP-0114.
 import type { ComponentEvents, ComponentMailbox } from "../component/mailbox";
 import { type Element, newId } from "../xml/stanza";
-import { advertisement, grantsFor } from "./rules";
+import { advertisement, grantsFor, isPrivilegedIq } from "./rules";
 import { refuseMisaddressedIq } from "./misaddressed";
 import { handlePrivilegedMessage, isPrivilegedMessageToHost } from "./privileged-message";
 import { currentPresences, deliverPresenceToComponent, grantsPresenceFrom } from "./presence";
 import { parseTrusted } from "../xml/frame-parser";
 import { countPrivilege, forgetSentPresences, lastAvailablePresences } from "./store";
 
-export const privilegeMailboxEvents: Pick<ComponentEvents, "connected" | "fromComponent" | "toComponent"> = {
+export const privilegeMailboxEvents: Pick<ComponentEvents, "connected" | "takes" | "fromComponent" | "toComponent"> = {
+  /** Privileged messages and IQs are counted in the mailbox (the entity's own object). */
+  takes(config, stanza) {
+    return (stanza.name === "message" && isPrivilegedMessageToHost(config, stanza)) || (stanza.name === "iq" && isPrivilegedIq(stanza));
+  },
+
   async connected(mailbox: ComponentMailbox): Promise<void> {
     const grants = grantsFor(mailbox.config, mailbox.jid);
     if (grants.length === 0) return;

@@ -1,39 +1,80 @@
-// A shortcut for messages and IQs to a full JID that is bound: straight to the
-// recipient's connection object, skipping the hop through its account (the benchmark
-// showed the two RPCs per message dominate). It only ever saves work the account
-// would do identically: RFC 6121 §8.5.3.1 / RFC 6120 §8.5.3.1 deliver such stanzas to
-// that resource unchanged. The cache is a hint: the connection checks it is bound to
-// exactly that full JID, and any miss takes the ordinary path through the account.
+// Shortcuts straight to the connection object that holds a destination, skipping the
+// object that would only pass the stanza on (the recipient's account for a bound full
+// JID, a component's mailbox for a component). They only ever save work that object
+// would do identically: RFC 6121 §8.5.3.1 / RFC 6120 §8.5.3.1 deliver a message or an IQ
+// response to a bound resource unchanged, and a component's mailbox hands IQs and
+// messages to the component's connection unchanged. Each cache is a hint: the
+// connection checks it still holds exactly that destination, and any miss takes the
+// ordinary path (which also teaches the cache, for the next stanza).
 import type { Ports } from "../ports/ports";
 
 const MAX_ROUTES = 4096;
-const routes = new Map<string, string>(); // full JID → connection object id
 
-/** Tries the shortcut; false when there is none or it no longer holds. */
-export async function deliverDirect(ports: Ports, full: string, stanza: string): Promise<boolean> {
-  const session = routes.get(full);
+/** Destination → connection object id, bounded (oldest learned first out). */
+class ConnectionCache {
+  private readonly routes = new Map<string, string>();
+
+  get(key: string): string | undefined {
+    return this.routes.get(key);
+  }
+
+  set(key: string, session: string): void {
+    if (this.routes.size >= MAX_ROUTES) this.routes.delete(this.routes.keys().next().value!);
+    this.routes.set(key, session);
+  }
+
+  delete(key: string): void {
+    this.routes.delete(key);
+  }
+
+  clear(): void {
+    this.routes.clear();
+  }
+}
+
+const resources = new ConnectionCache(); // full JID → its connection
+const components = new ConnectionCache(); // component JID → its connection
+
+async function attempt(cache: ConnectionCache, key: string, send: (session: string) => Promise<boolean>): Promise<boolean> {
+  const session = cache.get(key);
   if (!session) return false;
   let ok = false;
   try {
-    ok = await ports.connection(session).deliverTo(full, stanza);
+    ok = await send(session);
   } catch {
     ok = false;
   }
-  if (!ok) routes.delete(full);
+  if (!ok) cache.delete(key);
   return ok;
+}
+
+/** Tries the shortcut to a bound full JID; false when there is none or it no longer holds. */
+export function deliverDirect(ports: Ports, full: string, stanza: string): Promise<boolean> {
+  return attempt(resources, full, (session) => ports.connection(session).deliverTo(full, stanza));
 }
 
 /** Learns where `full` is connected, for the next stanza (asked after an ordinary delivery). */
 export async function learnRoute(ports: Ports, bare: string, resource: string): Promise<void> {
   const full = `${bare}/${resource}`;
-  if (routes.has(full)) return;
+  if (resources.get(full)) return;
   const session = await ports.account(bare).sessionOf(resource);
-  if (!session) return;
-  if (routes.size >= MAX_ROUTES) routes.delete(routes.keys().next().value!);
-  routes.set(full, session);
+  if (session) resources.set(full, session);
+}
+
+/** Tries the shortcut to a component's connection (`stanza` in jabber:component:accept). */
+export function deliverToComponentDirect(ports: Ports, component: string, stanza: string): Promise<boolean> {
+  return attempt(components, component, (session) => ports.connection(session).deliverToComponent(component, stanza));
+}
+
+/** Learns which connection a component is attached through (asked of its mailbox after a miss). */
+export async function learnComponentRoute(ports: Ports, component: string): Promise<void> {
+  if (components.get(component)) return;
+  const session = await ports.component(component).currentConnection();
+  if (session) components.set(component, session);
 }
 
 /** For tests: forget every learned route. */
 export function forgetRoutes(): void {
-  routes.clear();
+  resources.clear();
+  components.clear();
 }

@@ -12,5 +12,5 @@ export function testPorts(env: object) {
 
 export function testServices(config: GatewayConfig, env: object): Services {
   const gateway = gatewayFor(config);
-  return { config, ports: testPorts(env), routes: gateway.routes, disco: gateway.disco, waitUntil: () => undefined };
+  return { config, ports: testPorts(env), routes: gateway.routes, disco: gateway.disco, mailboxTakes: (s) => gateway.componentEvents.takes(config, s), waitUntil: () => undefined };
 }
