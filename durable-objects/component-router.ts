@@ -7,7 +7,7 @@ import type { ComponentPort } from "../src/ports/ports";
 import { countPrivilege, privilegeCounts } from "../src/privilege/store";
 import { delegateRequest, cachedDiscoExtras, setClientGrants } from "../src/delegation/mailbox-events";
 import type { DiscoExtrasWire, NestingKind } from "../src/delegation/rules";
-import { type DelegationCounts, delegationCounts } from "../src/delegation/counters";
+import { type DelegationCounts, addCounts, delegationCounts, sumCounts } from "../src/delegation/counters";
 import { type ComponentStatus, componentStatus } from "../src/admin/component-status";
 
 export class ComponentRouter extends GatewayObject implements ComponentPort {
@@ -31,6 +31,10 @@ export class ComponentRouter extends GatewayObject implements ComponentPort {
 
   async detach(session: string): Promise<void> {
     await this.mailbox().detach(session);
+  }
+
+  async addDelegationCounts(counts: Record<string, DelegationCounts>): Promise<void> {
+    addCounts(this.ctx.storage.sql, counts);
   }
 
   async currentConnection(): Promise<string | null> {
@@ -82,6 +86,9 @@ export class ComponentRouter extends GatewayObject implements ComponentPort {
 
   /** XEP-0355 counters per delegated namespace (src/delegation/counters.ts). */
   async delegationCounts(): Promise<Record<string, DelegationCounts>> {
-    return delegationCounts(this.ctx.storage.sql);
+    // Requests the current connection forwarded itself: what it has not handed over yet.
+    const session = this.ctx.storage.kv.get<string>("session");
+    const live = session ? await this.services.ports.connection(session).delegationCounts().catch(() => ({})) : {};
+    return sumCounts(delegationCounts(this.ctx.storage.sql), live);
   }
 }

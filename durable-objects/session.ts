@@ -7,6 +7,8 @@ import { GatewayObject } from "./base";
 import { componentSecret } from "../src/config";
 import type { Connection } from "../src/stream/connection";
 import type { ConnectionPort } from "../src/ports/ports";
+import { ConnectionDelegations } from "../src/delegation/connection-delegations";
+import type { DelegationCounts } from "../src/delegation/counters";
 import type { ClientState } from "../src/stream/client-state";
 import type { ComponentState } from "../src/component/component-state";
 import { onClientFrame, onClientGone, onClientTimeout, onClientUndecodable } from "../src/stream/client-stream";
@@ -62,6 +64,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       services,
       config,
       secrets: { component: (jid: string) => componentSecret(env, jid) },
+      delegations: this.delegationsOf(ws) ?? undefined,
       sessionId: ctx.id.toString(),
       remoteAddress: attachment.remoteAddress,
       state: structuredClone(attachment.state), // handlers mutate it; only save() publishes
@@ -155,6 +158,37 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       if (conn.state.kind === "client") await onClientTimeout(conn as Connection<ClientState>);
       else if (conn.state.phase !== "ready" && conn.state.phase !== "closed") await conn.close("connection-timeout", "the handshake took too long");
     }
+  }
+
+  /** The XEP-0355 requests pending at this connection, when it is a ready component's. */
+  private delegations: ConnectionDelegations | null = null;
+
+  private delegationsOf(ws: WebSocket): ConnectionDelegations | null {
+    const state = this.attachment(ws).state;
+    if (state.kind !== "component" || (state.phase !== "ready" && state.phase !== "closed") || !state.jid) return null;
+    const jid = state.jid;
+    if (this.delegations?.jid !== jid) {
+      const write = (wire: string) => {
+        if (ws.readyState !== WebSocket.OPEN || this.attachment(ws).state.phase !== "ready") return false;
+        ws.send(wire);
+        return true;
+      };
+      this.delegations = new ConnectionDelegations(this.services, jid, this.ctx.storage.sql, write);
+    }
+    return this.delegations;
+  }
+
+  /** XEP-0355 fast path (src/delegation/connection-delegations.ts); null when this is not `jid`'s ready stream. */
+  async delegate(jid: string, iq: string, host: string): Promise<string[] | null> {
+    const ws = this.socket();
+    if (!ws || ws.readyState !== WebSocket.OPEN) return null;
+    const state = this.attachment(ws).state;
+    if (state.kind !== "component" || state.phase !== "ready" || state.jid !== jid) return null;
+    return this.delegationsOf(ws)!.delegate(iq, host);
+  }
+
+  async delegationCounts(): Promise<Record<string, DelegationCounts>> {
+    return this.delegations?.counter.snapshot() ?? {};
   }
 
   private socket(): WebSocket | null {

@@ -82,7 +82,10 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
   }
   // Only what a feature keeps in the mailbox (answers to delegated requests, privileged
   // actions) goes there; the rest is routed from here, one hop fewer.
-  const replies = conn.services.mailboxTakes(check.stanza)
+  const takes = conn.services.mailboxTakes(check.stanza);
+  // An answer to a delegated request forwarded straight to this connection is handled here.
+  if (takes && conn.delegations && (await conn.delegations.answer(check.stanza))) return;
+  const replies = takes
     ? await conn.services.ports.component(state.jid).fromComponent(check.stanza.toString())
     : (await route(conn.services, { kind: "component", jid: state.jid }, check.stanza)).map(forComponent);
   for (const r of replies) conn.send(r);
@@ -92,5 +95,7 @@ export async function onComponentGone(conn: Conn): Promise<void> {
   const state = conn.state;
   conn.state = { kind: "component", phase: "closed" };
   conn.save();
-  if (state.phase === "ready") await conn.services.ports.component(state.jid).detach(conn.sessionId);
+  if (state.phase !== "ready") return;
+  await conn.delegations?.closed();
+  await conn.services.ports.component(state.jid).detach(conn.sessionId);
 }

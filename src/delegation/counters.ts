@@ -63,3 +63,85 @@ export function delegationCounts(sql: SqlStorage): Record<string, DelegationCoun
   }
   return out;
 }
+
+/** Adds counts kept elsewhere (a component's connection, when it closes) to these. */
+export function addCounts(sql: SqlStorage, counts: Record<string, DelegationCounts>): void {
+  const db = init(sql);
+  for (const [namespace, c] of Object.entries(counts)) {
+    db.exec(
+      `INSERT INTO dlg_counts (namespace, forwarded, answered, failed, timed_out) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(namespace) DO UPDATE SET forwarded = forwarded + excluded.forwarded, answered = answered + excluded.answered,
+       failed = failed + excluded.failed, timed_out = timed_out + excluded.timed_out`,
+      namespace, c.forwarded, c.answered, c.failed, c.timed_out,
+    );
+  }
+}
+
+/** Sums several sets of counts (the mailbox's and its current connection's). */
+export function sumCounts(...all: Record<string, DelegationCounts>[]): Record<string, DelegationCounts> {
+  const out: Record<string, DelegationCounts> = {};
+  for (const counts of all) {
+    for (const [ns, c] of Object.entries(counts)) {
+      const t = (out[ns] ??= { forwarded: 0, answered: 0, failed: 0, timed_out: 0 });
+      t.forwarded += c.forwarded;
+      t.answered += c.answered;
+      t.failed += c.failed;
+      t.timed_out += c.timed_out;
+    }
+  }
+  return out;
+}
+
+/** Where the outcomes of delegated requests are counted. */
+export interface DelegationCounter {
+  forwarded(iq: Element, outerId: string): void;
+  unforwarded(iq: Element): void;
+  outcome(outerId: string, outcome: DelegationOutcome): void;
+}
+
+/** Counting in an object's SQLite (the component's mailbox). */
+export function sqlCounter(sql: SqlStorage): DelegationCounter {
+  return {
+    forwarded: (iq, outerId) => countForwarded(sql, iq, outerId),
+    unforwarded: (iq) => countUnforwarded(sql, iq),
+    outcome: (outerId, outcome) => countOutcome(sql, outerId, outcome),
+  };
+}
+
+/** Counting in memory (a component's connection), handed to the mailbox in batches. */
+export class MemoryCounter implements DelegationCounter {
+  private readonly counts: Record<string, DelegationCounts> = {};
+  private readonly inflight = new Map<string, string>();
+
+  /** `changed` is told after every count (the owner sends them on in batches). */
+  constructor(private readonly changed: () => void = () => undefined) {}
+
+  private bump(namespace: string, column: keyof DelegationCounts): void {
+    (this.counts[namespace] ??= { forwarded: 0, answered: 0, failed: 0, timed_out: 0 })[column]++;
+    this.changed();
+  }
+
+  forwarded(iq: Element, outerId: string): void {
+    const ns = requestNamespace(iq);
+    this.bump(ns, "forwarded");
+    this.inflight.set(outerId, ns);
+  }
+
+  unforwarded(iq: Element): void {
+    this.bump(requestNamespace(iq), "failed");
+  }
+
+  outcome(outerId: string, outcome: DelegationOutcome): void {
+    const ns = this.inflight.get(outerId);
+    if (ns === undefined) return;
+    this.inflight.delete(outerId);
+    this.bump(ns, outcome);
+  }
+
+  /** The counts so far; `take` also forgets them (they were handed on). */
+  snapshot(take = false): Record<string, DelegationCounts> {
+    const out = structuredClone(this.counts);
+    if (take) for (const k of Object.keys(this.counts)) delete this.counts[k];
+    return out;
+  }
+}

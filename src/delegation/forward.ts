@@ -7,13 +7,22 @@ import type { HostConfig } from "../config";
 import type { Services } from "../pipeline/context";
 import { type Element, errorReply } from "../xml/stanza";
 import { deepCopy } from "./rules";
+import { delegateDirect, learnComponentRoute } from "../routing/direct";
 
-/** Forwards `iq` (its `to` made `to`); the immediate answers for the sender ([] when forwarded). */
+/**
+ * Forwards `iq` (its `to` made `to`); the immediate answers for the sender ([] when
+ * forwarded). Straight to the component's connection when it is known
+ * (./connection-delegations.ts), else through its mailbox, which teaches the route.
+ */
 export async function forwardTo(services: Services, component: string, host: HostConfig, iq: Element, to: string): Promise<string[]> {
   const forwarded = deepCopy(iq);
   forwarded.attrs.to = to;
+  const raw = forwarded.toString();
   try {
-    return await services.ports.component(component).delegate(forwarded.toString(), host.domain);
+    const direct = await delegateDirect(services.ports, component, raw, host.domain);
+    if (direct) return direct;
+    services.waitUntil(learnComponentRoute(services.ports, component));
+    return await services.ports.component(component).delegate(raw, host.domain);
   } catch (e) {
     console.log(JSON.stringify({ event: "delegation-forward-failed", component, error: String(e) }));
     return [errorReply(iq, "service-unavailable", undefined, to).toString()];

@@ -4,12 +4,14 @@
 // References: XEP-0355 v0.5 §Advertisement, §Stanza forwarding (N.B. 1, 2), §Disco nesting,
 // §Implementation notes (2: query the nesting nodes and cache them).
 import type { ComponentEvents, ComponentMailbox } from "../component/mailbox";
+import type { GatewayConfig } from "../config";
+import type { Services } from "../pipeline/context";
 import { route } from "../pipeline/route";
 import { perStorage } from "../storage/per-storage";
 import type { Delegation, HostConfig } from "../config";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, newId, xml } from "../xml/stanza";
-import { DelegationStore } from "./store";
+import { DelegationStore, type PendingRequests } from "./store";
 import {
   type DiscoExtras,
   type DiscoExtrasWire,
@@ -26,13 +28,30 @@ import {
   validateReply,
 } from "./rules";
 import { parseTrusted } from "../xml/frame-parser";
-import { countForwarded, countOutcome, countUnforwarded } from "./counters";
+import { type DelegationCounter, sqlCounter } from "./counters";
 
 /** Delegated requests waiting for one component's answers; more get resource-constraint (wait). */
 export const MAX_PENDING_DELEGATIONS = 1000;
 
+/**
+ * Where delegated requests wait for their answers: the component's mailbox, or (the fast
+ * path, ./connection-delegations.ts) the component's connection object itself.
+ */
+export interface DelegationSite {
+  readonly services: Services;
+  readonly config: GatewayConfig;
+  readonly jid: string;
+  readonly store: { currentSession(): string | null; readonly sql: SqlStorage; setAlarm(at: number | null): Promise<void> };
+  toComponent(stanza: Element | string): Promise<boolean>;
+  /** Where the site keeps pending requests and counts outcomes (default: its SQLite). */
+  readonly pending?: PendingRequests;
+  readonly counter?: DelegationCounter;
+}
+
 const delegationStore = perStorage((sql) => new DelegationStore(sql));
-const storeOf = (mailbox: ComponentMailbox) => delegationStore(mailbox.store.sql);
+const storeOf = (site: DelegationSite) => delegationStore(site.store.sql);
+const pendingOf = (site: DelegationSite): PendingRequests => site.pending ?? storeOf(site);
+const counterOf = (site: DelegationSite): DelegationCounter => site.counter ?? sqlCounter(site.store.sql);
 
 function log(event: string, fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ event, ...fields }));
@@ -48,12 +67,12 @@ function delegationsTo(mailbox: ComponentMailbox): { host: HostConfig; delegatio
   return out;
 }
 
-async function schedule(mailbox: ComponentMailbox, store: DelegationStore): Promise<void> {
+async function schedule(mailbox: DelegationSite, store: PendingRequests): Promise<void> {
   await mailbox.store.setAlarm(store.earliestDeadline());
 }
 
 /** Sends the answer of a forwarded request (or its failure) to the original sender. */
-async function answer(mailbox: ComponentMailbox, reply: Element): Promise<void> {
+async function answer(mailbox: DelegationSite, reply: Element): Promise<void> {
   try {
     await route(mailbox.services, { kind: "server" }, reply);
   } catch (e) {
@@ -61,8 +80,8 @@ async function answer(mailbox: ComponentMailbox, reply: Element): Promise<void> 
   }
 }
 
-async function failAll(mailbox: ComponentMailbox, pending: PendingRequest[], text: string): Promise<void> {
-  for (const p of pending) countOutcome(mailbox.store.sql, p.outerId, "failed");
+async function failAll(mailbox: DelegationSite, pending: PendingRequest[], text: string): Promise<void> {
+  for (const p of pending) counterOf(mailbox).outcome(p.outerId, "failed");
   await Promise.all(pending.map((p) => answer(mailbox, failureReply(p, text))));
 }
 
@@ -71,9 +90,9 @@ async function failAll(mailbox: ComponentMailbox, pending: PendingRequest[], tex
  * component. Returns the immediate answer for the sender: [] when forwarded (the
  * reply follows later), service-unavailable when the component is not connected.
  */
-export async function delegateRequest(mailbox: ComponentMailbox, raw: string, hostDomain: string): Promise<string[]> {
+export async function delegateRequest(mailbox: DelegationSite, raw: string, hostDomain: string): Promise<string[]> {
   const iq = parseTrusted(raw);
-  const store = storeOf(mailbox);
+  const store = pendingOf(mailbox);
   const pending: PendingRequest = {
     outerId: newId(OWN_ID_PREFIX.slice(0, -1)),
     host: hostDomain,
@@ -84,7 +103,7 @@ export async function delegateRequest(mailbox: ComponentMailbox, raw: string, ho
   };
   const offline = () => [failureReply(pending, `${mailbox.jid} is not connected`).toString()];
   if (!mailbox.store.currentSession()) {
-    countUnforwarded(mailbox.store.sql, iq);
+    counterOf(mailbox).unforwarded(iq);
     return offline();
   }
   // Bounded: a component that stops answering does not grow its mailbox without end.
@@ -92,24 +111,53 @@ export async function delegateRequest(mailbox: ComponentMailbox, raw: string, ho
     return [errorReply(iq, "resource-constraint", `${mailbox.jid} has too many requests waiting`, pending.to).toString()];
   }
   store.addPending(pending);
-  countForwarded(mailbox.store.sql, iq, pending.outerId);
+  counterOf(mailbox).forwarded(iq, pending.outerId);
   await schedule(mailbox, store);
   const sent = await mailbox.toComponent(forwardWrapper(hostDomain, mailbox.jid, pending.outerId, iq));
   if (!sent) {
     // toComponent detached the session, which answered every pending request already.
     if (!store.takePending(pending.outerId)) return [];
-    countOutcome(mailbox.store.sql, pending.outerId, "failed");
+    counterOf(mailbox).outcome(pending.outerId, "failed");
     return offline();
   }
   return [];
 }
 
+/**
+ * The component's answer to a request pending at `site`: validated (XEP-0355 §Stanza
+ * forwarding) and routed to the original sender, or a failure in its place. False when
+ * nothing with that id is pending there.
+ */
+export async function takeAnswer(site: DelegationSite, stanza: Element): Promise<boolean> {
+  const id = stanza.attrs.id ?? "";
+  const store = pendingOf(site);
+  const pending = store.takePending(id);
+  if (!pending) return false;
+  await schedule(site, store);
+  const check = validateReply(pending, stanza);
+  counterOf(site).outcome(id, check.ok ? "answered" : "failed");
+  if (check.ok) {
+    await answer(site, check.reply);
+  } else {
+    log("delegation-bad-reply", { component: site.jid, outerId: id, reason: check.reason });
+    await answer(site, failureReply(pending, "the managing entity's answer was invalid"));
+  }
+  return true;
+}
+
+/** Every request pending at `site` is answered with a failure (the component went away). */
+export async function failPending(site: DelegationSite, text: string): Promise<void> {
+  const store = pendingOf(site);
+  await failAll(site, store.takeDue(), text);
+  await schedule(site, store);
+}
+
 /** The object's alarm: answers expired requests with service-unavailable and forgets them. */
-export async function delegationAlarm(mailbox: ComponentMailbox): Promise<void> {
-  const store = storeOf(mailbox);
+export async function delegationAlarm(mailbox: DelegationSite): Promise<void> {
+  const store = pendingOf(mailbox);
   const due = store.takeDue(Date.now());
   for (const p of due) log("delegation-timeout", { component: mailbox.jid, outerId: p.outerId, sender: p.from });
-  for (const p of due) countOutcome(mailbox.store.sql, p.outerId, "timed_out");
+  for (const p of due) counterOf(mailbox).outcome(p.outerId, "timed_out");
   await failAll(mailbox, due, `${mailbox.jid} did not answer in time`);
   await schedule(mailbox, store);
 }
@@ -187,21 +235,9 @@ export const delegationMailboxEvents: Pick<ComponentEvents, "connected" | "disco
 
   async fromComponent(mailbox, stanza) {
     if (stanza.name !== "iq" || (stanza.attrs.type !== "result" && stanza.attrs.type !== "error")) return null;
+    if (await takeAnswer(mailbox, stanza)) return [];
     const id = stanza.attrs.id ?? "";
     const store = storeOf(mailbox);
-    const pending = store.takePending(id);
-    if (pending) {
-      await schedule(mailbox, store);
-      const check = validateReply(pending, stanza);
-      countOutcome(mailbox.store.sql, id, check.ok ? "answered" : "failed");
-      if (check.ok) {
-        await answer(mailbox, check.reply);
-      } else {
-        log("delegation-bad-reply", { component: mailbox.jid, outerId: id, reason: check.reason });
-        await answer(mailbox, failureReply(pending, "the managing entity's answer was invalid"));
-      }
-      return [];
-    }
     const node = store.takeDiscoQuery(id);
     if (node !== null) {
       const query = stanza.attrs.type === "result" ? stanza.getChild("query", NS.discoInfo) : undefined;

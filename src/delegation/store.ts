@@ -3,7 +3,18 @@
 // nesting queries in flight, and the cached nesting answers.
 import type { PendingRequest } from "./rules";
 
-export class DelegationStore {
+/** Requests forwarded to a component and waiting for its answer. */
+export interface PendingRequests {
+  pendingCount(): number;
+  addPending(p: PendingRequest): void;
+  /** Removes and returns the pending request with this outer id. */
+  takePending(outerId: string): PendingRequest | null;
+  /** Removes and returns every pending request (all, or those due by `now`). */
+  takeDue(now?: number): PendingRequest[];
+  earliestDeadline(): number | null;
+}
+
+export class DelegationStore implements PendingRequests {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS delegation_pending (
       outer_id TEXT PRIMARY KEY, host TEXT NOT NULL, sender TEXT NOT NULL, target TEXT NOT NULL,
@@ -82,4 +93,39 @@ type PendingRow = { outer_id: string; host: string; sender: string; target: stri
 
 function fromRow(r: PendingRow): PendingRequest {
   return { outerId: r.outer_id, host: r.host, from: r.sender, to: r.target, id: r.orig_id, deadline: r.deadline };
+}
+
+/**
+ * Pending requests kept in memory, for a component's connection object: no storage write
+ * on the request's path. Its timers keep the object from hibernating while any wait, so
+ * nothing is lost to eviction; a restart of the runtime loses them with the sockets.
+ */
+export class MemoryPending implements PendingRequests {
+  private readonly byId = new Map<string, PendingRequest>();
+
+  pendingCount(): number {
+    return this.byId.size;
+  }
+
+  addPending(p: PendingRequest): void {
+    this.byId.set(p.outerId, p);
+  }
+
+  takePending(outerId: string): PendingRequest | null {
+    const p = this.byId.get(outerId) ?? null;
+    if (p) this.byId.delete(outerId);
+    return p;
+  }
+
+  takeDue(now = Number.POSITIVE_INFINITY): PendingRequest[] {
+    const due = [...this.byId.values()].filter((p) => p.deadline <= now);
+    for (const p of due) this.byId.delete(p.outerId);
+    return due;
+  }
+
+  earliestDeadline(): number | null {
+    let min: number | null = null;
+    for (const p of this.byId.values()) if (min === null || p.deadline < min) min = p.deadline;
+    return min;
+  }
 }

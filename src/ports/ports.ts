@@ -49,6 +49,11 @@ export interface ConnectionPort {
   deliverTo(full: string, stanza: string): Promise<boolean>;
   /** Writes only if this connection is the ready stream of exactly the component `jid`. */
   deliverToComponent(jid: string, stanza: string): Promise<boolean>;
+  /** XEP-0355 fast path: forwards a delegated request if this is the ready stream of the
+   *  component `jid` (then the answers for its sender), else null. */
+  delegate(jid: string, iq: string, host: string): Promise<string[] | null>;
+  /** XEP-0355 counters of this connection not yet handed to the component's mailbox. */
+  delegationCounts(): Promise<Record<string, DelegationCounts>>;
   alive(): Promise<boolean>;
   kick(condition: StreamErrorCondition, text?: string): Promise<void>;
 }
@@ -57,6 +62,8 @@ export interface ConnectionPort {
 export interface ComponentPort {
   attach(session: string): Promise<void>;
   detach(session: string): Promise<void>;
+  /** XEP-0355 counters of requests the component's connection forwarded itself. */
+  addDelegationCounts(counts: Record<string, DelegationCounts>): Promise<void>;
   /** The connection object the component is attached through now, or null. */
   currentConnection(): Promise<string | null>;
   /** A stanza addressed to the component or a JID at it. Replies for the sender. */

@@ -66,6 +66,13 @@ export function deliverToComponentDirect(ports: Ports, component: string, stanza
   return attempt(components, component, (session) => ports.connection(session).deliverToComponent(component, stanza));
 }
 
+/** XEP-0355: a delegated request straight to the component's connection; null when the route is unknown or stale. */
+export async function delegateDirect(ports: Ports, component: string, iq: string, host: string): Promise<string[] | null> {
+  let answers: string[] | null = null;
+  const ok = await attempt(components, component, async (session) => (answers = await ports.connection(session).delegate(component, iq, host)) !== null);
+  return ok ? answers : null;
+}
+
 /** Learns which connection a component is attached through (asked of its mailbox after a miss). */
 export async function learnComponentRoute(ports: Ports, component: string): Promise<void> {
   if (components.get(component)) return;

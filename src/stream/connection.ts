@@ -21,6 +21,11 @@ export interface Connection<State> {
   close(condition?: StreamErrorCondition, text?: string): Promise<void>;
   /** Takes a token from this connection's rate limiter; false when it is flooding. */
   allowStanza(): boolean;
+  /** A component connection's own pending XEP-0355 requests (./../delegation/connection-delegations.ts). */
+  readonly delegations?: {
+    answer(stanza: Element): Promise<boolean>;
+    closed(): Promise<void>;
+  };
   /** Keeps the object alive until `p` settles (work after the reply). */
   waitUntil(p: Promise<unknown>): void;
 }
