@@ -62,7 +62,9 @@ async function succeed(conn: Connection<ClientState>, state: SaslState, bare: st
   conn.state = { kind: "client", phase: "restart", host: state.host, bare };
   conn.save();
   conn.send(xml("success", { xmlns: NS.sasl }, additional === undefined ? "" : utf8ToBase64(additional)));
-  conn.waitUntil(conn.services.ports.throttle(`account:${bare}`).clear());
+  // A success after failures on this stream forgets the account's count (no call otherwise:
+  // the counter lives in an object of its own, not worth waking on every login).
+  if (state.failures) conn.waitUntil(conn.services.ports.throttle(`account:${bare}`).clear());
 }
 
 function accountJid(username: string, host: string): string | null {
