@@ -11,7 +11,7 @@ import type { ClientAnswer, ClientCommand } from "../src/delegation/client-mode/
 import { runClientCommand } from "../src/delegation/client-mode/commands";
 import { grantStore } from "../src/delegation/client-mode/store";
 import { presencesForEntity } from "../src/privilege/account-hooks";
-import { countPrivilege, privilegeCounts } from "../src/privilege/store";
+import { type AuditDetail, type AuditEntry, auditLog, countPrivilege, privilegeCounts, recordAuditDetail } from "../src/privilege/store";
 import { forgetStorage } from "../src/storage/per-storage";
 import { parseTrusted } from "../src/xml/frame-parser";
 import { isSubscriptionType } from "../src/im/subscription";
@@ -179,8 +179,13 @@ export class AccountObject extends GatewayObject implements AccountPort {
     return presencesForEntity(this.account(), contacts);
   }
 
-  async recordPrivilege(key: string): Promise<void> {
+  async recordPrivilege(key: string, detail?: AuditDetail): Promise<void> {
     countPrivilege(this.ctx.storage.sql, key);
+    if (detail) recordAuditDetail(this.ctx.storage.sql, detail);
+  }
+
+  async privilegeLog(): Promise<AuditEntry[]> {
+    return auditLog(this.ctx.storage.sql);
   }
 
   async privilegeCounts(): Promise<Record<string, number>> {

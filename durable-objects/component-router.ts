@@ -4,7 +4,7 @@
 import { GatewayObject } from "./base";
 import { ComponentMailbox } from "../src/component/mailbox";
 import type { ComponentPort } from "../src/ports/ports";
-import { countPrivilege, privilegeCounts } from "../src/privilege/store";
+import { type AuditDetail, type AuditEntry, auditLog, countPrivilege, privilegeCounts, recordAuditDetail } from "../src/privilege/store";
 import { delegateRequest, cachedDiscoExtras, setClientGrants } from "../src/delegation/mailbox-events";
 import type { DiscoExtrasWire, NestingKind } from "../src/delegation/rules";
 import { type DelegationCounts, addCounts, delegationCounts, sumCounts } from "../src/delegation/counters";
@@ -65,8 +65,13 @@ export class ComponentRouter extends GatewayObject implements ComponentPort {
 
   // ---- XEP-0356 audit counters (src/privilege/audit.ts) -----------------------------
 
-  async recordPrivilege(key: string): Promise<void> {
+  async recordPrivilege(key: string, detail?: AuditDetail): Promise<void> {
     countPrivilege(this.ctx.storage.sql, key);
+    if (detail) recordAuditDetail(this.ctx.storage.sql, detail);
+  }
+
+  async privilegeLog(): Promise<AuditEntry[]> {
+    return auditLog(this.ctx.storage.sql);
   }
 
   async privilegeCounts(): Promise<Record<string, number>> {

@@ -215,11 +215,18 @@ function privilegesSection(report) {
         el("td", {}, el("ul", {}, grantText(g).map((t) => el("li", {}, t)))),
         el("td", { class: "counts" }, keys.length === 0 ? "none yet" :
           el("ul", {}, keys.map((k) => el("li", { "data-key": k }, `${k}: `, el("span", { class: "n" }, counts[k]))))),
+        el("td", { class: "last" }, lastActions(report.last?.[entity] ?? [])),
       ));
     }
   }
   return el("section", { id: "privileges" }, el("h2", {}, "XEP-0356 privileges"),
-    rows.length ? table(["entity", "host", "grant", "actions (access/outcome: count)"], rows) : el("p", {}, "No privileged entities are configured."));
+    rows.length ? table(["entity", "host", "grant", "actions (count)", "last actions"], rows) : el("p", {}, "No privileged entities are configured."));
+}
+
+function lastActions(entries) {
+  if (entries.length === 0) return "none yet";
+  return el("ol", {}, entries.slice(-5).reverse().map((e) =>
+    el("li", {}, `${e.at.slice(11, 19)} ${e.access} ${e.action} → ${e.outcome}${e.user ? ` for ${e.user}` : ""}${e.detail ? ` (${e.detail})` : ""}`)));
 }
 
 function delegationsSection(report) {

@@ -9,6 +9,7 @@ import type { DiscoExtrasWire, NestingKind } from "../delegation/rules";
 import type { DelegationCounts } from "../delegation/counters";
 import type { ComponentStatus } from "../admin/component-status";
 import type { AccountPage } from "../admin/account-directory";
+import type { AuditDetail, AuditEntry } from "../privilege/store";
 
 /** A bind's outcome: refused for a missing account (the stream ends), or for too many resources (resource-constraint). */
 export type BindResult = { ok: true } | { ok: false; reason: string; condition?: "resource-constraint" };
@@ -37,8 +38,10 @@ export interface AccountPort {
   /** The bound resources (admin API). */
   listResources(): Promise<ResourceSummary[]>;
   privilegePresences(contacts: boolean): Promise<string[]>;
-  recordPrivilege(key: string): Promise<void>;
+  recordPrivilege(key: string, detail?: AuditDetail): Promise<void>;
   privilegeCounts(): Promise<Record<string, number>>;
+  /** The last privileged actions of this entity (XEP-0356 audit). */
+  privilegeLog(): Promise<AuditEntry[]>;
 }
 
 /** One WebSocket connection (ConnectionObject), client or component. */
@@ -74,8 +77,10 @@ export interface ComponentPort {
   delegate(iq: string, host: string): Promise<string[]>;
   discoExtras(kind: NestingKind, namespaces: string[]): Promise<DiscoExtrasWire>;
   setClientGrants(user: string, host: string, namespaces: string[]): Promise<void>;
-  recordPrivilege(key: string): Promise<void>;
+  recordPrivilege(key: string, detail?: AuditDetail): Promise<void>;
   privilegeCounts(): Promise<Record<string, number>>;
+  /** The last privileged actions of this entity (XEP-0356 audit). */
+  privilegeLog(): Promise<AuditEntry[]>;
   /** Whether the component is connected now, and since when (admin API). */
   connectionStatus(): Promise<ComponentStatus>;
   /** XEP-0355 counters per delegated namespace (admin API). */

@@ -2,7 +2,8 @@
 // of every privileged entity. Grants carry no secret; component secrets are never read here.
 import type { Ports } from "../ports/ports";
 import type { GatewayConfig, IqAccess, MessageAccess, PresenceAccess, RosterAccess } from "../config";
-import { auditCounts } from "./audit";
+import { auditCounts, auditLogs } from "./audit";
+import type { AuditEntry } from "./store";
 
 export interface GrantView {
   roster: RosterAccess;
@@ -14,7 +15,10 @@ export interface GrantView {
 
 export interface PrivilegeReport {
   hosts: Record<string, Record<string, GrantView>>;
+  /** Per entity: "access/outcome" counters, and finer "access action/outcome" ones. */
   counts: Record<string, Record<string, number>>;
+  /** Per entity: its last privileged actions, newest last. */
+  last: Record<string, AuditEntry[]>;
 }
 
 export async function privilegeReport(ports: Ports, config: GatewayConfig): Promise<PrivilegeReport> {
@@ -26,5 +30,6 @@ export async function privilegeReport(ports: Ports, config: GatewayConfig): Prom
     }
     hosts[host] = grants;
   }
-  return { hosts, counts: await auditCounts(ports, config) };
+  const [counts, last] = await Promise.all([auditCounts(ports, config), auditLogs(ports, config)]);
+  return { hosts, counts, last };
 }

@@ -11,7 +11,13 @@ import { refuseMisaddressedIq } from "./misaddressed";
 import { handlePrivilegedMessage, isPrivilegedMessageToHost } from "./privileged-message";
 import { currentPresences, deliverPresenceToComponent, grantsPresenceFrom } from "./presence";
 import { parseTrusted } from "../xml/frame-parser";
-import { countPrivilege, forgetSentPresences, lastAvailablePresences } from "./store";
+import { type AuditDetail, countPrivilege, forgetSentPresences, lastAvailablePresences, recordAuditDetail } from "./store";
+
+/** Counting in the mailbox itself, which is the entity's own object. */
+function recordLocally(sql: SqlStorage, key: string, detail: AuditDetail): void {
+  countPrivilege(sql, key);
+  recordAuditDetail(sql, detail);
+}
 
 export const privilegeMailboxEvents: Pick<ComponentEvents, "connected" | "takes" | "fromComponent" | "toComponent"> = {
   /** Privileged messages and IQs are counted in the mailbox (the entity's own object). */
@@ -44,14 +50,20 @@ export const privilegeMailboxEvents: Pick<ComponentEvents, "connected" | "takes"
 
   async fromComponent(mailbox: ComponentMailbox, stanza: Element): Promise<string[] | null> {
     if (stanza.name === "message" && isPrivilegedMessageToHost(mailbox.config, stanza)) {
-      return handlePrivilegedMessage(mailbox.services, stanza, (key) => countPrivilege(mailbox.store.sql, key));
+      return handlePrivilegedMessage(mailbox.services, stanza, (key, detail) => recordLocally(mailbox.store.sql, key, detail));
     }
-    if (stanza.name === "iq") return refuseMisaddressedIq(mailbox.services, stanza, mailbox.jid, (key) => countPrivilege(mailbox.store.sql, key));
+    if (stanza.name === "iq") return refuseMisaddressedIq(mailbox.services, stanza, mailbox.jid, (key, detail) => recordLocally(mailbox.store.sql, key, detail));
     return null;
   },
 
-  /** §7 rule 2: a presence copy the component already has is not sent again. */
+  /** §7 rule 2: a presence copy the component already has is not sent again; the copies
+   *  sent are counted (`presence copy/ok`). */
   toComponent(mailbox: ComponentMailbox, stanza: Element): boolean {
-    return stanza.name !== "presence" || deliverPresenceToComponent(mailbox, stanza);
+    if (stanza.name !== "presence") return true;
+    const send = deliverPresenceToComponent(mailbox, stanza);
+    if (send && stanza.attrs.to === mailbox.jid && grantsPresenceFrom(mailbox.config, mailbox.jid, stanza.attrs.from ?? "")) {
+      countPrivilege(mailbox.store.sql, "presence copy/ok");
+    }
+    return send;
   },
 };

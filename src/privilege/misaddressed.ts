@@ -5,9 +5,10 @@ import type { Services } from "../pipeline/context";
 import type { Element } from "../xml/stanza";
 import { entityOf, misaddressedPrivilegedIq } from "./rules";
 import { audit } from "./audit";
+import type { AuditDetail } from "./store";
 
 /** The refusal for a misaddressed privileged IQ, or null when `iq` is not one. */
-export async function refuseMisaddressedIq(services: Services, iq: Element, replyFrom: string, count?: (key: string) => void): Promise<string[] | null> {
+export async function refuseMisaddressedIq(services: Services, iq: Element, replyFrom: string, count?: (key: string, detail: AuditDetail) => void): Promise<string[] | null> {
   const refused = misaddressedPrivilegedIq(services.config, iq, replyFrom);
   if (!refused) return null;
   const entity = entityOf(services.config, iq.attrs.from ?? "");

@@ -18,6 +18,7 @@ import { type Element, errorReply, isResponse } from "../xml/stanza";
 import { parseJid } from "../jid/jid";
 import { checkPrivilegedMessage, entityOf, isPrivilegedMessage } from "./rules";
 import { audit } from "./audit";
+import type { AuditDetail } from "./store";
 
 /** True when `msg` is a privileged message to a host: the caller must hand it to handlePrivilegedMessage. */
 export function isPrivilegedMessageToHost(config: GatewayConfig, msg: Element): boolean {
@@ -27,7 +28,7 @@ export function isPrivilegedMessageToHost(config: GatewayConfig, msg: Element): 
 }
 
 /** Checks and routes a privileged message; returns the replies for the entity ([] when accepted). */
-export async function handlePrivilegedMessage(services: Services, msg: Element, count?: (key: string) => void): Promise<string[]> {
+export async function handlePrivilegedMessage(services: Services, msg: Element, count?: (key: string, detail: AuditDetail) => void): Promise<string[]> {
   const { config } = services;
   // RFC 6120 §8.3.1: an error is never answered with an error (nor acted upon); a component
   // bouncing, say, the advertisement would otherwise loop with the host.

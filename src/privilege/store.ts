@@ -8,6 +8,7 @@ import { perStorage } from "../storage/per-storage";
 
 const init = perStorage((sql) => {
   sql.exec("CREATE TABLE IF NOT EXISTS priv_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL)");
+  sql.exec("CREATE TABLE IF NOT EXISTS priv_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, entry TEXT NOT NULL)");
   sql.exec("CREATE TABLE IF NOT EXISTS priv_contact_presence (jid TEXT PRIMARY KEY, stanza TEXT NOT NULL)");
   // The first layout keyed pending IQs by the entity's own inner id; its rows live seconds.
   sql.exec("DROP TABLE IF EXISTS priv_pending");
@@ -24,6 +25,38 @@ const init = perStorage((sql) => {
 
 export function countPrivilege(sql: SqlStorage, key: string): void {
   init(sql).exec("INSERT INTO priv_counts (key, n) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET n = n + 1", key);
+}
+
+/** The last privileged actions an entity's object keeps (newest last). */
+export const MAX_AUDIT_LOG = 20;
+
+/** One privileged action, as the admin API shows it (the log line's fields and a time). */
+export interface AuditEntry {
+  at: string;
+  access: string;
+  action: string;
+  outcome: string;
+  user?: string;
+  detail?: string;
+}
+
+/** Counts an action under its finer key (access and action) and keeps its entry among the last ones. */
+export function recordAuditDetail(sql: SqlStorage, detail: AuditDetail): void {
+  countPrivilege(sql, detail.key);
+  const db = init(sql);
+  db.exec("INSERT INTO priv_log (at, entry) VALUES (?, ?)", Date.now(), JSON.stringify(detail.entry));
+  db.exec("DELETE FROM priv_log WHERE seq <= (SELECT MAX(seq) FROM priv_log) - ?", MAX_AUDIT_LOG);
+}
+
+export function auditLog(sql: SqlStorage): AuditEntry[] {
+  return init(sql).exec<{ at: number; entry: string }>("SELECT at, entry FROM priv_log ORDER BY seq").toArray()
+    .map((r) => ({ at: new Date(r.at).toISOString(), ...(JSON.parse(r.entry) as Omit<AuditEntry, "at">) }));
+}
+
+/** What an audit adds to the access/outcome counter: the finer key and the entry. */
+export interface AuditDetail {
+  key: string;
+  entry: Omit<AuditEntry, "at">;
 }
 
 export function privilegeCounts(sql: SqlStorage): Record<string, number> {

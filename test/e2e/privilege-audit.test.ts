@@ -8,7 +8,8 @@ import { COMP, FORWARD, HOST, NONE, PRIV, closeAfterEach, component, entityUser,
 
 closeAfterEach();
 
-type Report = { hosts: Record<string, Record<string, unknown>>; counts: Record<string, Record<string, number>> };
+type Entry = { at: string; access: string; action: string; outcome: string; user?: string; detail?: string };
+type Report = { hosts: Record<string, Record<string, unknown>>; counts: Record<string, Record<string, number>>; last: Record<string, Entry[]> };
 
 async function report(): Promise<Report> {
   const res = await fetch(`${gatewayUrl()}/admin/privileges`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -67,5 +68,17 @@ describe("GET /admin/privileges", () => {
     expect(delta(NONE.jid, "roster/forbidden")).toBe(1);
     expect(delta("ent-none@priv.localhost", "roster/forbidden")).toBe(1);
     expect(Object.keys(after.counts)).toContain("ent-msg@priv.localhost");
+    // The finer counters: reads and writes apart, IQs by namespace and type.
+    expect(delta(COMP.jid, "roster get/ok")).toBe(2);
+    expect(delta(COMP.jid, "message outgoing/ok")).toBe(1);
+    expect(delta(NONE.jid, "roster set/forbidden")).toBe(1);
+    // The last actions, newest last, with whom they were for.
+    const last = after.last[COMP.jid]!;
+    expect(last.length).toBeGreaterThanOrEqual(4);
+    expect(last.length).toBeLessThanOrEqual(20);
+    expect(last.some((x) => x.access === "roster" && x.action === "get" && x.outcome === "ok" && x.user === alice.bare)).toBe(true);
+    expect(last.some((x) => x.access === "message" && x.action === "outgoing" && x.outcome === "ok" && x.user === alice.bare)).toBe(true);
+    expect(Date.parse(last.at(-1)!.at)).toBeGreaterThan(Date.now() - 60_000);
+    expect(after.last["ent-none@priv.localhost"]!.at(-1)).toMatchObject({ access: "roster", action: "get", outcome: "forbidden", user: alice.bare });
   });
 });
