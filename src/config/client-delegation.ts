@@ -1,6 +1,6 @@
 // Which namespaces a host may let its users delegate in XEP-0355 client mode
 // (hosts.H.client_delegation), and the checks a namespace must pass, shared by the
-// configuration parser and the request handler (src/delegation/client-mode.ts).
+// configuration parser and the request handler (src/delegation/client-mode/).
 //
 // References: XEP-0355 v0.5 §Security 2 (the server MAY filter the namespaces that can be
 // delegated), §Business rules 5 (urn:xmpp:delegation:2 MUST NOT be delegated);
