@@ -31,7 +31,7 @@ type Open = { el: Element; ns: string };
 
 /**
  * One saxes parser with its handlers, reused from frame to frame: building a parser
- * costs about as much as parsing a chat message. Parses are synchronous, so one
+ * costs about a third of what parsing a chat message does. Parses are synchronous, so one
  * instance per isolate is never shared by two at once; after a refusal (the parser
  * stops mid-document) it is thrown away.
  */
