@@ -10,6 +10,7 @@
 //   npm run fuzz                          5000 frames, a random seed (printed)
 //   npm run fuzz -- --frames=100000 --seed=42 --concurrency=4
 //   npm run fuzz -- --json                the result as JSON on stdout
+//   npm run fuzz -- --settle=150          then sample workerd's memory for 150 s of idleness
 // Exit code 0 when every check held, 1 otherwise.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -25,6 +26,7 @@ const frames = Number(option("frames", "5000"));
 const seed = Number(option("seed", String(randomBytes(4).readUInt32BE(0) % 1_000_000)));
 const concurrency = Number(option("concurrency", "4"));
 const json = process.argv.includes("--json");
+const settle = Number(option("settle", "0")); // seconds of idle memory sampling after the run
 const log = (s) => process.stderr.write(`${s}\n`);
 
 const HOST = "localhost";
@@ -78,17 +80,26 @@ async function main() {
       users: { sender: "fz-sender", receiver: "fz-receiver", password: PASSWORD },
       components: { senders, receiver },
     });
+    // After the run: does the memory come back once the connections' objects go idle?
+    const settled = [];
+    for (let t = 0; t < settle; t += 10) {
+      await new Promise((r) => setTimeout(r, 10_000));
+      settled.push(memoryKiB());
+      log(`settling: ${t + 10} s idle, workerd ${Math.round(settled.at(-1) / 1024)} MiB`);
+    }
     const mem = result.memoryKiB.filter((m) => m > 0);
     const mib = (k) => Math.round(k / 1024);
-    const memory = mem.length ? { startMiB: mib(mem[0]), peakMiB: mib(Math.max(...mem)), endMiB: mib(mem.at(-1)) } : null;
-    // Bounded: the gateway's memory does not keep growing with the number of frames.
-    if (memory && memory.endMiB > memory.startMiB + 256) result.problems.push(`workerd memory grew from ${memory.startMiB} to ${memory.endMiB} MiB`);
+    const memory = mem.length ? { startMiB: mib(mem[0]), peakMiB: mib(Math.max(...mem)), endMiB: mib(mem.at(-1)), settledMiB: settled.length ? mib(settled.at(-1)) : undefined } : null;
+    // Bounded: the gateway's memory does not keep growing with the number of frames
+    // (after --settle seconds of idleness when given, else at the end of the run).
+    const last = memory?.settledMiB ?? memory?.endMiB;
+    if (memory && last > memory.startMiB + 256) result.problems.push(`workerd memory grew from ${memory.startMiB} to ${last} MiB`);
     const errorLines = server.log().split("\n").filter((l) => /uncaught|exception|internal-server-error|✘/i.test(l) && !/Request\.cf|ENOTFOUND|report this error/i.test(l));
     if (errorLines.length) result.problems.push(`the gateway logged ${errorLines.length} error lines, e.g. ${errorLines[0].slice(0, 300)}`);
     const summary = { ...result, memory, memoryKiB: undefined };
     if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     log(`\n${result.frames} frames in ${result.seconds} s (seed ${seed}): ${result.bad} bad, ${result.valid} valid; stream errors ${JSON.stringify(result.byCondition)}`);
-    log(`health checks: ${result.healthChecks}; workerd memory: ${memory ? `${memory.startMiB} → peak ${memory.peakMiB} → ${memory.endMiB} MiB` : "n/a"}; generator labels the reference disagreed with: ${result.labelDisagreements}`);
+    log(`health checks: ${result.healthChecks}; workerd memory: ${memory ? `${memory.startMiB} → peak ${memory.peakMiB} → ${memory.endMiB} MiB${memory.settledMiB !== undefined ? ` (${memory.settledMiB} MiB after ${settle} s idle)` : ""}` : "n/a"}; generator labels the reference disagreed with: ${result.labelDisagreements}`);
     log(result.problems.length ? `PROBLEMS (${result.problems.length}):\n  ${result.problems.join("\n  ")}` : "all checks held");
     process.exitCode = result.problems.length ? 1 : 0;
   } finally {

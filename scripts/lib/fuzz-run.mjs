@@ -111,7 +111,11 @@ export async function runFuzz(o) {
       if (same !== true) problem(`valid frame ${marker} arrived changed (${same}):\n  sent ${frame.slice(0, 300)}\n  got  ${got.slice(0, 300)}`);
       return;
     }
-    const { frame, what, label } = badStanza(r, { to, from, marker }, maxBytes);
+    const mutated = badStanza(r, { to, from, marker }, maxBytes);
+    const { what, label } = mutated;
+    // What actually goes on the wire: a WebSocket text frame is UTF-8, so a lone surrogate
+    // the mutation left in the string is sent as U+FFFD (and the frame may be valid then).
+    const frame = Buffer.from(mutated.frame, "utf8").toString("utf8");
     const ref = parseStrictFrame(frame, { maxBytes });
     if (ref.ok) return; // the mutation happened to keep the frame valid: not a bad frame
     if (label && label !== ref.condition) result.labelDisagreements++;
