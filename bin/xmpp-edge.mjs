@@ -2,7 +2,7 @@
 // xmpp-edge command line: account administration and the XEP-0114 TCP bridge.
 // Exit codes: 0 success, 1 error, 2 usage.
 import { parseArgs } from "node:util";
-import { startBridge } from "./lib/bridge.mjs";
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_STANZA_SIZE, startBridge } from "./lib/bridge.mjs";
 import { CliError, adminToken, listUsers, readPassword, userCommand } from "./lib/users.mjs";
 import { statusLines } from "./lib/status.mjs";
 
@@ -12,7 +12,7 @@ const USAGE = `usage:
   xmpp-edge user del JID    [--url URL]
   xmpp-edge user list HOST  [--url URL]
   xmpp-edge status          [--url URL]
-  xmpp-edge bridge [--gateway WS_URL] [--listen HOST:PORT]
+  xmpp-edge bridge [--gateway WS_URL] [--listen HOST:PORT] [--max-connections N] [--max-stanza-size BYTES]
 
 user, status: the gateway's administration API at --url (default http://127.0.0.1:8787),
   with the token from ADMIN_TOKEN in the environment or in ./.dev.vars. Without
@@ -20,6 +20,9 @@ user, status: the gateway's administration API at --url (default http://127.0.0.
   first line of standard input.
 bridge: lets classic XEP-0114 TCP components attach to the gateway. Defaults:
   --gateway ws://127.0.0.1:8787/xmpp-component --listen 127.0.0.1:5347
+  --max-connections 100 (more are refused with resource-constraint)
+  --max-stanza-size 262144 (the gateway's limits.max_stanza_size: larger stanzas
+  get policy-violation before they are forwarded)
 `;
 
 class UsageError extends Error {}
@@ -83,16 +86,29 @@ function hostPort(s) {
   return { host: m[1].replace(/^\[(.*)\]$/, "$1"), port: Number(m[2]) };
 }
 
+function positiveInteger(s, flag, dflt) {
+  if (s === undefined) return dflt;
+  if (!/^[1-9][0-9]*$/.test(s)) throw new UsageError(`${flag} must be a positive whole number (got '${s}')`);
+  return Number(s);
+}
+
 async function bridge(args) {
-  const { values, positionals } = parse(args, { gateway: { type: "string" }, listen: { type: "string" } });
+  const { values, positionals } = parse(args, {
+    gateway: { type: "string" },
+    listen: { type: "string" },
+    "max-connections": { type: "string" },
+    "max-stanza-size": { type: "string" },
+  });
   if (values.help) return help();
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const gateway = values.gateway ?? "ws://127.0.0.1:8787/xmpp-component";
   if (!/^wss?:\/\//.test(gateway)) throw new UsageError(`--gateway must be a ws:// or wss:// URL (got '${gateway}')`);
   const { host, port } = hostPort(values.listen ?? "127.0.0.1:5347");
+  const maxConnections = positiveInteger(values["max-connections"], "--max-connections", DEFAULT_MAX_CONNECTIONS);
+  const maxStanzaSize = positiveInteger(values["max-stanza-size"], "--max-stanza-size", DEFAULT_MAX_STANZA_SIZE);
   let running;
   try {
-    running = await startBridge({ gateway, host, port });
+    running = await startBridge({ gateway, host, port, maxConnections, maxStanzaSize });
   } catch (e) {
     throw new CliError(`cannot listen on ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -11,18 +11,27 @@
 //                                ←  <handshake/>           ←  <handshake/>
 //   stanzas                      ↔                         ↔  one stanza per message
 //
-// Until the gateway's <open/> arrives the TCP socket is paused: what the component sends
-// meanwhile waits in the kernel (TCP flow control), and the bridge queues at most what
-// it had already read (one chunk), never an unbounded backlog.
+// Until the gateway's <open/> arrives, and again from the handshake until the gateway
+// accepts it, the TCP socket is paused: what the component sends meanwhile waits in the
+// kernel (TCP flow control), and the bridge queues at most what it had already read
+// (one chunk), never an unbounded backlog. Before the handshake is accepted, the
+// header and the handshake must fit in PRE_HANDSHAKE_CHARS.
 //
-// References: XEP-0114 §3, RFC 7395 §3 (framing), RFC 6120 §4.4 (closing a stream).
+// The bridge holds the gateway's rules (CONTRACT.md "The TCP bridge"): the bytes must
+// be UTF-8 (else unsupported-encoding), the XML strict (xml-splitter.mjs: the same
+// refusals as the gateway, never a silent repair), every stanza at most the gateway's
+// maximum size (policy-violation before it is forwarded), at most maxConnections
+// connections (more are refused with resource-constraint).
+//
+// References: XEP-0114 §3, RFC 7395 §3 (framing), RFC 6120 §4.4 (closing a stream),
+// §4.9.3.17 (resource-constraint), §4.9.3.22 (unsupported-encoding), §11.
 import net from "node:net";
 import WebSocket from "ws";
 import { StreamSplitter } from "./xml-splitter.mjs";
 import { checkTcpHeader, isTcpStreamError, tcpFooter, tcpHeader, tcpStreamError, tcpToWs, wsClose, wsOpen, wsToTcp } from "./translate.mjs";
 
 /** A connection that has not finished its handshake by then is dropped. */
-const HANDSHAKE_TIMEOUT_MS = 30_000;
+export const HANDSHAKE_TIMEOUT_MS = 30_000;
 /** How long opening the gateway WebSocket may take. */
 const GATEWAY_TIMEOUT_MS = 10_000;
 /** WebSocket send buffer above which the TCP side is paused, and below which it resumes. */
@@ -30,16 +39,32 @@ const WS_BUFFER_HIGH = 1024 * 1024;
 const WS_BUFFER_LOW = 256 * 1024;
 /** How long a closing socket may linger before it is destroyed. */
 const LINGER_MS = 2_000;
+/** The stream header plus the handshake: a few hundred characters in practice. */
+export const PRE_HANDSHAKE_CHARS = 4096;
+/** The gateway's default limits.max_stanza_size (src/config/parse.ts). */
+export const DEFAULT_MAX_STANZA_SIZE = 262144;
+export const DEFAULT_MAX_CONNECTIONS = 100;
 
 /**
  * Starts listening. Resolves once the listener is bound.
- * @param {{ gateway: string, host: string, port: number, log?: (line: string) => void }} options
+ * @param {{ gateway: string, host: string, port: number, log?: (line: string) => void,
+ *   maxConnections?: number, maxStanzaSize?: number, handshakeTimeoutMs?: number }} options
+ *   (handshakeTimeoutMs: CONTRACT.md says 30 s; other values are for tests)
  */
-export async function startBridge({ gateway, host, port, log = (line) => process.stderr.write(`${line}\n`) }) {
+export async function startBridge({
+  gateway,
+  host,
+  port,
+  log = (line) => process.stderr.write(`${line}\n`),
+  maxConnections = DEFAULT_MAX_CONNECTIONS,
+  maxStanzaSize = DEFAULT_MAX_STANZA_SIZE,
+  handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
+}) {
   /** @type {Set<Relay>} */
   const relays = new Set();
   const server = net.createServer((socket) => {
-    const relay = new Relay(socket, gateway, log, () => relays.delete(relay));
+    if (relays.size >= maxConnections) return refuse(socket, log);
+    const relay = new Relay(socket, gateway, log, () => relays.delete(relay), { maxStanzaSize, handshakeTimeoutMs });
     relays.add(relay);
   });
   await new Promise((resolve, reject) => {
@@ -62,14 +87,23 @@ export async function startBridge({ gateway, host, port, log = (line) => process
   };
 }
 
+/** A connection beyond maxConnections: a header, resource-constraint, the closing tag. */
+function refuse(socket, log) {
+  log(`bridge: - ${socket.remoteAddress}:${socket.remotePort} resource-constraint (too many connections)`);
+  socket.on("error", () => undefined);
+  socket.end(tcpHeader({}) + tcpStreamError("resource-constraint", "too many connections to the bridge") + tcpFooter());
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
 class Relay {
   /**
    * @param {net.Socket} socket
    * @param {string} gateway
    * @param {(line: string) => void} log
    * @param {() => void} onGone
+   * @param {{ maxStanzaSize: number, handshakeTimeoutMs: number }} limits (stanza size in UTF-8 bytes, as the gateway counts)
    */
-  constructor(socket, gateway, log, onGone) {
+  constructor(socket, gateway, log, onGone, { maxStanzaSize, handshakeTimeoutMs }) {
     this.socket = socket;
     this.gateway = gateway;
     this.log = log;
@@ -81,8 +115,12 @@ class Relay {
     this.headerAttrs = {};
     this.headerSent = false; // our stream header went to the TCP component
     this.outcome = null; // logged once: ok, a stream error condition, or closed
-    this.queue = []; // TCP elements waiting for the gateway's <open/> (bounded: the socket is paused)
+    this.maxStanzaSize = maxStanzaSize;
+    this.queue = []; // TCP frames not yet sent (bounded: the socket is paused meanwhile)
     this.wsReady = false;
+    this.sawFirstElement = false; // the handshake has been read
+    this.handshakeSent = false; // the first element went to the gateway
+    this.authenticated = false; // the gateway accepted the handshake
     this.wsError = null;
     this.done = false;
     this.tcpGone = false;
@@ -90,18 +128,23 @@ class Relay {
     this.goneWaiters = [];
     this.onGone = onGone;
 
-    this.timer = setTimeout(() => this.fail("connection-timeout", "no handshake in time"), HANDSHAKE_TIMEOUT_MS);
+    this.timer = setTimeout(() => this.fail("connection-timeout", "no handshake in time"), handshakeTimeoutMs);
     this.timer.unref();
 
-    this.splitter = new StreamSplitter({
-      streamStart: (name, attrs) => this.onTcpHeader(name, attrs),
-      element: (el) => this.onTcpElement(el),
-      streamEnd: () => this.finish("closed", { tcpFooter: true, wsClose: true }),
-      error: (condition, text) => this.fail(condition, text, text),
-    });
-    socket.setEncoding("utf8");
+    this.splitter = new StreamSplitter(
+      {
+        streamStart: (name, attrs) => this.onTcpHeader(name, attrs),
+        element: (el) => this.onTcpElement(el),
+        streamEnd: () => this.finish("closed", { tcpFooter: true, wsClose: true }),
+        error: (condition, text) => this.fail(condition, text, text),
+      },
+      // Characters never outnumber UTF-8 bytes: a longer element is surely too large.
+      { maxElementChars: maxStanzaSize },
+    );
+    // RFC 6120 §11.6: UTF-8 only. A fatal decoder refuses what setEncoding would turn into U+FFFD.
+    this.decoder = new TextDecoder("utf-8", { fatal: true });
     socket.setNoDelay(true);
-    socket.on("data", (chunk) => this.splitter.write(chunk));
+    socket.on("data", (bytes) => this.onTcpData(bytes));
     socket.on("error", () => undefined); // 'close' follows
     socket.on("close", () => {
       this.tcpGone = true;
@@ -111,6 +154,22 @@ class Relay {
   }
 
   // ---- TCP → gateway
+
+  onTcpData(bytes) {
+    if (this.done) return;
+    let text;
+    try {
+      text = this.decoder.decode(bytes, { stream: true });
+    } catch {
+      return this.fail("unsupported-encoding", "the stream is not valid UTF-8");
+    }
+    this.splitter.write(text);
+    if (!this.done && !this.sawFirstElement && this.splitter.position > PRE_HANDSHAKE_CHARS) this.tooLongBeforeHandshake();
+  }
+
+  tooLongBeforeHandshake() {
+    this.fail("policy-violation", `the stream header and handshake must fit in ${PRE_HANDSHAKE_CHARS} characters`);
+  }
 
   onTcpHeader(name, attrs) {
     this.jid = attrs.to?.trim() || null; // for our header and the log, even when refused
@@ -143,16 +202,40 @@ class Relay {
       // The component gives up with a stream error: end both sides.
       return this.finish("closed", { tcpFooter: true, wsClose: true });
     }
+    if (!this.sawFirstElement) {
+      // The handshake (or what stands in its place) ends the pre-handshake allowance.
+      this.sawFirstElement = true;
+      if (this.splitter.parsed > PRE_HANDSHAKE_CHARS) return this.tooLongBeforeHandshake();
+    }
     const frame = tcpToWs(el, this.headerAttrs);
-    if (!this.wsReady) this.queue.push(frame);
-    else this.sendWs(frame);
+    if (Buffer.byteLength(frame, "utf8") > this.maxStanzaSize) {
+      return this.fail("policy-violation", `stanza larger than ${this.maxStanzaSize} bytes`);
+    }
+    this.queue.push(frame);
+    this.pump();
+  }
+
+  /**
+   * Sends what may go: nothing before the gateway's <open/>, then the handshake alone
+   * until the gateway accepts it, then everything. The socket is read only when the
+   * queue is empty and the gateway may take more.
+   */
+  pump() {
+    if (this.done || !this.wsReady) return;
+    while (this.queue.length > 0 && (this.authenticated || !this.handshakeSent)) {
+      this.handshakeSent = true;
+      this.sendWs(this.queue.shift());
+    }
+    const mayRead = this.queue.length === 0 && (this.authenticated || !this.handshakeSent);
+    if (!mayRead || this.ws.bufferedAmount > WS_BUFFER_HIGH) this.socket.pause();
+    else this.socket.resume();
   }
 
   /** Back-pressure: a component sending faster than the gateway takes it stops being read. */
   sendWs(frame) {
     const ws = this.ws;
     ws.send(frame, () => {
-      if (this.socket.isPaused() && ws.bufferedAmount < WS_BUFFER_LOW) this.socket.resume();
+      if (this.socket.isPaused() && ws.bufferedAmount < WS_BUFFER_LOW && this.queue.length === 0 && this.authenticated) this.socket.resume();
     });
     if (ws.bufferedAmount > WS_BUFFER_HIGH) this.socket.pause();
   }
@@ -167,14 +250,14 @@ class Relay {
         if (this.wsReady) return;
         this.wsReady = true;
         this.sendHeader(msg.from ?? this.jid, msg.id);
-        for (const f of this.queue.splice(0)) this.sendWs(f);
-        // Read the component again, unless the flush itself filled the WebSocket buffer.
-        if (this.ws.bufferedAmount <= WS_BUFFER_HIGH) this.socket.resume();
+        this.pump();
         return;
       case "handshake":
         this.report("ok");
         clearTimeout(this.timer);
+        this.authenticated = true;
         this.writeTcp(msg.xml);
+        this.pump();
         return;
       case "error":
         this.report(msg.condition);

@@ -75,25 +75,26 @@ export function tcpStreamError(condition, text) {
 
 /**
  * A top-level element from the TCP stream, made standalone for a WebSocket
- * message: the namespace declarations it inherited from the stream header are
- * written onto it (RFC 7395 §3.3.3: every message is a complete element).
+ * message: the stream's default namespace (and the declaration of a prefix its
+ * name uses, for elements that were not normalised) is written onto it (RFC 7395
+ * §3.3.3: every message is a complete element). The splitter's normalised
+ * elements need only the default namespace.
  * @param {Element} el
  * @param {Record<string, string>} headerAttrs
  */
 export function tcpToWs(el, headerAttrs) {
   /** @type {Record<string, string>} */
   const inherited = {};
-  for (const [attr, value] of Object.entries(headerAttrs)) {
-    if (attr !== "xmlns" && !attr.startsWith("xmlns:")) continue;
-    if (attr === "xmlns:stream" && !el.name.startsWith("stream:")) continue;
-    if (el.attrs[attr] === undefined) inherited[attr] = value;
-  }
+  const colon = el.name.indexOf(":");
+  const used = colon === -1 ? "xmlns" : `xmlns:${el.name.slice(0, colon)}`;
+  if (headerAttrs[used] !== undefined && el.attrs[used] === undefined) inherited[used] = headerAttrs[used];
   el.attrs = { ...inherited, ...el.attrs }; // declarations first, for readable frames
   return el.toString();
 }
 
 /** Is this top-level TCP element a stream error (the component giving up)? */
 export function isTcpStreamError(el, headerAttrs) {
+  if (el.name === "error" && el.attrs.xmlns === NS_STREAMS) return true; // normalised
   const colon = el.name.indexOf(":");
   if (colon === -1 || el.name.slice(colon + 1) !== "error") return false;
   const prefix = el.name.slice(0, colon);

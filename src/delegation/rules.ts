@@ -11,6 +11,7 @@ import { NS } from "../xml/namespaces";
 import { type Element, errorReply, iqPayload, xml } from "../xml/stanza";
 import { bareOf, domainOf, parseJid } from "../jid/jid";
 import { parseTrusted } from "../xml/frame-parser";
+import { namespaceOf as resolvedNamespace } from "../xml/namespace-of";
 import { clone } from "ltx";
 
 export const DELEGATION_NS = NS.delegation;
@@ -29,9 +30,9 @@ export function isForbidden(m: Match): m is Forbidden {
   return m !== null && "forbidden" in m;
 }
 
-/** The namespace of an element, declared on it or inherited. */
+/** The namespace of an element, declared on it or inherited ("" for none). */
 export function namespaceOf(el: Element): string {
-  return el.attrs.xmlns ?? el.getNS() ?? "";
+  return resolvedNamespace(el) ?? "";
 }
 
 /** Is `iq` a client-mode delegation request (§Client delegation: query with a `to`)? */

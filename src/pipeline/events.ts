@@ -7,13 +7,14 @@
 // `iq-set/self/{jabber:iq:roster}query` is a user's roster set. The origin stage
 // prefixes every name with `pre-`. Handlers of all the keys run in one priority order.
 import type { Element } from "../xml/stanza";
+import { namespaceOf } from "../xml/namespace-of";
 import type { DestinationKind } from "./classify";
 
 export type Stage = "pre-" | "";
 
 /** The payload's resolved namespace (declared on it, else inherited). */
 export function payloadNamespace(el: Element): string {
-  return el.attrs.xmlns ?? el.getNS() ?? "";
+  return namespaceOf(el) ?? "";
 }
 
 export function payloadKey(el: Element): string {

@@ -1,15 +1,15 @@
 // One WebSocket text message → one XML element (RFC 7395 §3.3.3: each message is
-// exactly one complete, well-formed top-level element).
-//
-// ltx's Parser is lenient in ways XMPP is not: it skips trailing content, skips
-// comments and processing instructions and ignores mismatched end tags. RFC 6120
-// §11.1 forbids comments, PIs, DTDs and non-predefined entities, so this wrapper
-// tracks the element stack itself and refuses all of that.
-import { Element, Parser, parse } from "ltx";
-import type { EventEmitter } from "node:events";
+// exactly one complete, well-formed top-level element), held to XML 1.0, Namespaces
+// in XML and RFC 6120 §11 by parseStrict, and handed on in normalised form (local
+// names, resolved namespaces in `xmlns`: see strict-parse.ts).
+import { Element, parse } from "ltx";
+import { parseStrict } from "./strict-parse";
 
-export type FrameError = "not-well-formed" | "restricted-xml" | "policy-violation";
+export type FrameError = "not-well-formed" | "restricted-xml" | "policy-violation" | "unsupported-encoding";
 export type FrameResult = { ok: true; element: Element } | { ok: false; condition: FrameError; text: string };
+
+/** How deep elements may nest in a frame; real stanzas stay well under 20. */
+export const MAX_FRAME_DEPTH = 64;
 
 const encoder = new TextEncoder();
 
@@ -23,49 +23,7 @@ export function parseFrame(frame: string, maxBytes: number): FrameResult {
   if (frame.length > maxBytes || (frame.length * 3 > maxBytes && utf8Length(frame) > maxBytes)) {
     return { ok: false, condition: "policy-violation", text: `stanza larger than ${maxBytes} bytes` };
   }
-  let text = frame.trim();
-  if (text.startsWith("<?xml")) {
-    const end = text.indexOf("?>");
-    if (end < 0) return { ok: false, condition: "not-well-formed", text: "unterminated XML declaration" };
-    text = text.slice(end + 2).trimStart();
-  }
-  // The SAX parser only reports text when the next '<' arrives: trailing text is checked here.
-  if (!text.endsWith(">")) return { ok: false, condition: "not-well-formed", text: "text outside the top-level element" };
-  if (text.includes("<?")) return { ok: false, condition: "restricted-xml", text: "processing instructions are not allowed" };
-  if (/<!(?!\[CDATA\[)/.test(text)) {
-    return { ok: false, condition: "restricted-xml", text: "comments and DTDs are not allowed" };
-  }
-
-  const parser = new Parser();
-  const sax = (parser as unknown as { parser: EventEmitter }).parser;
-  const stack: string[] = [];
-  let roots = 0;
-  let problem: string | null = null;
-  sax.on("startElement", (name: string) => {
-    if (stack.length === 0 && ++roots > 1) problem ??= "more than one top-level element in a frame";
-    stack.push(name);
-  });
-  sax.on("endElement", (name: string) => {
-    if (stack.pop() !== name) problem ??= `mismatched end tag </${name}>`;
-  });
-  sax.on("text", (t: string) => {
-    if (stack.length === 0 && t.trim() !== "") problem ??= "text outside the top-level element";
-  });
-  let tree: Element | null = null;
-  let error: Error | null = null;
-  parser.on("tree", (t: Element) => (tree = t));
-  parser.on("error", (e: Error) => (error = e));
-  try {
-    parser.write(text);
-    parser.end("");
-  } catch (e) {
-    error = e instanceof Error ? e : new Error(String(e));
-  }
-  if (problem) return { ok: false, condition: "not-well-formed", text: problem };
-  if (error || !tree || stack.length > 0) {
-    return { ok: false, condition: "not-well-formed", text: error ? (error as Error).message : "incomplete element" };
-  }
-  return { ok: true, element: tree };
+  return parseStrict(frame, MAX_FRAME_DEPTH);
 }
 
 /**
@@ -73,7 +31,7 @@ export function parseFrame(frame: string, maxBytes: number): FrameResult {
  * that already passed parseFrame). A failure is a bug, so it throws.
  */
 export function parseTrusted(s: string): Element {
-  // Our own serialisation of an element that passed parseFrame: ltx's plain parser is
-  // enough (no restricted-XML checks, no size count), and cheaper on the stanza path.
+  // Our own serialisation of a normalised tree: ltx's plain parser is enough (no
+  // restricted-XML checks, no size count), and cheaper on the stanza path.
   return parse(s);
 }

@@ -16,6 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPONENT_SECRETS } from "./support/config";
 import { REPO_ROOT, createUser, freePort, gatewayUrl, uniqueName, wsUrl } from "./support/gateway";
 import { RawXmpp, is, stanzaError } from "./support/raw-client";
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_STANZA_SIZE,
+  HANDSHAKE_TIMEOUT_MS,
+  startBridge as startBridgeInProcess,
+  type RunningBridge,
+} from "../../bin/lib/bridge.mjs";
 
 // @xmpp/component ships no types: the little the tests use.
 interface XmppComponent {
@@ -421,6 +428,7 @@ describe("before the gateway's <open/> (stand-in gateway)", () => {
           sendOpen = () => ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='${COMP}' id='late' version='1.0'/>`);
           return;
         }
+        if (frame.startsWith("<handshake")) return ws.send(`<handshake xmlns='jabber:component:accept'/>`);
         frames.push(frame);
       });
     });
@@ -436,7 +444,8 @@ describe("before the gateway's <open/> (stand-in gateway)", () => {
       const N = 8192;
       const payload = "p".repeat(2000);
       const stanza = (i: number) => `<message to='u@localhost' id='${String(i).padStart(5, "0")}'><body>${payload}</body></message>`;
-      let burst = "";
+      // The handshake, then stanzas pipelined behind it (relayed once the handshake is accepted).
+      let burst = "<handshake>00</handshake>";
       for (let i = 0; i < N; i++) burst += stanza(i);
       raw.socket.write(burst);
       await new Promise((r) => setTimeout(r, 2000));
@@ -492,5 +501,156 @@ describe("shutdown", () => {
     expect(t.errors).toContain("system-shutdown");
     // Every earlier test's connection was gone by then: only this one was open.
     expect(bridgeLog, bridgeLog.join("\n")).toContain("bridge: SIGTERM, closing 1 connection(s)");
+  });
+});
+
+// Issue 14 / CONTRACT.md "The TCP bridge": the gateway's rules and the bridge's bounds,
+// in-process against a stand-in gateway that records every frame it is sent.
+describe("limits and strictness (in-process bridge, stand-in gateway)", () => {
+  async function standIn() {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: (p) => (p.has("xmpp") ? "xmpp" : false) });
+    await new Promise((r) => wss.once("listening", r));
+    const frames: string[] = [];
+    wss.on("connection", (ws) => {
+      ws.on("message", (data) => {
+        const frame = data.toString();
+        if (frame.startsWith("<open")) return ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='${COMP}' id='s1' version='1.0'/>`);
+        if (frame.startsWith("<handshake")) return ws.send(`<handshake xmlns='jabber:component:accept'/>`);
+        if (frame.startsWith("<close")) return;
+        frames.push(frame);
+      });
+    });
+    const { port } = wss.address() as net.AddressInfo;
+    return { url: `ws://127.0.0.1:${port}/xmpp-component`, frames, close: () => new Promise((r) => wss.close(r)) };
+  }
+
+  async function withBridge(options: { maxConnections?: number; maxStanzaSize?: number; handshakeTimeoutMs?: number }, body: (port: number, frames: string[], log: string[], b: RunningBridge) => Promise<void>) {
+    const gw = await standIn();
+    const log: string[] = [];
+    const b = await startBridgeInProcess({ gateway: gw.url, host: "127.0.0.1", port: 0, log: (l) => log.push(l), ...options });
+    try {
+      await body(b.address.port, gw.frames, log, b);
+    } finally {
+      await b.close();
+      await gw.close();
+    }
+  }
+
+  /** A raw component past its handshake. */
+  async function ready(port: number): Promise<RawTcp> {
+    const raw = await RawTcp.connect(port);
+    raw.write(HEADER(COMP));
+    await raw.waitFor(/id="s1">/);
+    raw.write("<handshake>00</handshake>");
+    await raw.waitFor(/<handshake\/>/);
+    return raw;
+  }
+
+  const streamError = (condition: string) =>
+    new RegExp(`<stream:error><${condition} xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>.*</stream:error></stream:stream>$`);
+
+  it("the defaults are those of CONTRACT.md: 30 s handshake, 100 connections, the gateway's 262144-byte stanzas", () => {
+    expect(HANDSHAKE_TIMEOUT_MS).toBe(30_000);
+    expect(DEFAULT_MAX_CONNECTIONS).toBe(100);
+    expect(DEFAULT_MAX_STANZA_SIZE).toBe(262144);
+  });
+
+  it("refuses connections beyond --max-connections with resource-constraint, and accepts again once one is gone", async () => {
+    await withBridge({ maxConnections: 2 }, async (port, _frames, log, b) => {
+      const one = await ready(port);
+      const two = await ready(port);
+      const three = await RawTcp.connect(port);
+      await three.closed;
+      expect(three.received).toMatch(/^<\?xml version='1.0'\?><stream:stream [^>]*><stream:error><resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/>.*<\/stream:error><\/stream:stream>$/);
+      expect(log.some((l) => / resource-constraint \(too many connections\)$/.test(l))).toBe(true);
+      expect(b.connections()).toBe(2);
+      one.write("</stream:stream>");
+      await one.closed;
+      const deadline = Date.now() + 5000;
+      while (b.connections() > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const four = await ready(port);
+      expect(b.connections()).toBe(2);
+      four.socket.destroy();
+      two.socket.destroy();
+    });
+  });
+
+  it("invalid UTF-8 gets unsupported-encoding (never U+FFFD) and nothing of it is forwarded", async () => {
+    await withBridge({}, async (port, frames) => {
+      const raw = await ready(port);
+      raw.write("<message to='u@localhost' id='ok'/>");
+      raw.socket.write(Buffer.concat([Buffer.from("<message to='u@localhost' id='bad'><body>"), Buffer.from([0xc3, 0x28]), Buffer.from("</body></message>")]));
+      await raw.closed;
+      expect(raw.received).toMatch(streamError("unsupported-encoding"));
+      expect(frames).toEqual([`<message xmlns="jabber:component:accept" to="u@localhost" id="ok"/>`]);
+    });
+  });
+
+  it("a stanza over the maximum size in UTF-8 bytes gets policy-violation before it is forwarded", async () => {
+    await withBridge({ maxStanzaSize: 1024 }, async (port, frames) => {
+      const raw = await ready(port);
+      const fits = `<message to='u@localhost' id='fits'><body>${"é".repeat(400)}</body></message>`; // ~880 bytes
+      raw.write(fits);
+      raw.write(`<message to='u@localhost' id='big'><body>${"é".repeat(600)}</body></message>`); // 600 characters, 1200+ bytes
+      await raw.closed;
+      expect(raw.received).toMatch(streamError("policy-violation"));
+      expect(frames.map((f) => parse(f).attrs.id)).toEqual(["fits"]);
+    });
+  });
+
+  it("an element that grows past the maximum is refused while it is still arriving", async () => {
+    await withBridge({ maxStanzaSize: 1024 }, async (port, frames) => {
+      const raw = await ready(port);
+      raw.write(`<message to='u@localhost'><body>${"x".repeat(2000)}`);
+      await raw.closed;
+      expect(raw.received).toMatch(streamError("policy-violation"));
+      expect(frames).toEqual([]);
+    });
+  });
+
+  it("the header and handshake must fit in a few KiB: a longer header or handshake gets policy-violation", async () => {
+    await withBridge({}, async (port, frames) => {
+      const a = await RawTcp.connect(port);
+      a.write(HEADER(COMP).replace("to=", `x='${"a".repeat(5000)}' to=`));
+      await a.closed;
+      expect(a.received).toMatch(streamError("policy-violation"));
+      const b = await RawTcp.connect(port);
+      b.write(HEADER(COMP));
+      await b.waitFor(/id="s1">/);
+      b.write(`<handshake>${"0".repeat(5000)}`);
+      await b.closed;
+      expect(b.received).toMatch(streamError("policy-violation"));
+      expect(frames).toEqual([]);
+    });
+  });
+
+  it("a stream without a completed handshake is closed with connection-timeout when the time is up", async () => {
+    await withBridge({ handshakeTimeoutMs: 300 }, async (port) => {
+      const raw = await RawTcp.connect(port);
+      raw.write(HEADER(COMP));
+      const started = Date.now();
+      await raw.closed;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(raw.received).toMatch(streamError("connection-timeout"));
+    });
+  });
+
+  it.each([
+    ["a comment", "<!-- hidden --><message to='u@localhost'/>", "restricted-xml"],
+    ["a processing instruction", "<message to='u@localhost'><?pi?></message>", "restricted-xml"],
+    ["U+0001", "<message to='u@localhost'><body>\u0001</body></message>", "not-well-formed"],
+    ["'<' in a name", "<message to='u@localhost'><x<y/></message>", "not-well-formed"],
+    ["'>' in an attribute name", "<message to='u@localhost' a>b='1'/>", "not-well-formed"],
+    ["an unquoted value", "<message to=bob@localhost/b id='c6'/>", "not-well-formed"],
+    ["an undeclared prefix", "<message to='u@localhost'><p:x/></message>", "not-well-formed"],
+    ["a duplicate attribute", "<message to='u@localhost' to='v@localhost'/>", "not-well-formed"],
+  ])("%s is refused with the gateway's condition, and nothing is forwarded", async (_what, xml, condition) => {
+    await withBridge({}, async (port, frames) => {
+      const raw = await ready(port);
+      raw.write(xml);
+      await raw.closed;
+      expect(raw.received).toMatch(streamError(condition));
+      expect(frames).toEqual([]);
+    });
   });
 });

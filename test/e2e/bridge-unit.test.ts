@@ -31,7 +31,7 @@ const HEADER =
 const HEADER_ATTRS = { xmlns: "jabber:component:accept", "xmlns:stream": "http://etherx.jabber.org/streams", to: "comp.localhost" };
 const STREAM =
   HEADER +
-  "<!-- a comment --> <handshake>aabb</handshake>\n" +
+  " <handshake>aabb</handshake>\n" +
   "<message to='a@localhost' id=\"m1\"><body>x &amp; y &lt;z&gt; é 😀 '&quot;</body><x xmlns='urn:x'><![CDATA[<raw> & ]]></x></message>" +
   "<iq type='get' id='q>1' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>" +
   "<presence/>  </stream:stream>";
@@ -89,7 +89,7 @@ describe("StreamSplitter", () => {
   it("refuses a mismatched end tag with not-well-formed", () => {
     const { s, events } = splitter();
     s.write(HEADER + "<message><body>x</message>");
-    expect(events.slice(1)).toEqual([["error", "not-well-formed", "</message> closes <body>"]]);
+    expect(events.slice(1)).toEqual([["error", "not-well-formed", "unexpected close tag."]]);
     s.write("<presence/>");
     expect(events.length).toBe(2); // nothing after a failure
   });
@@ -122,6 +122,62 @@ describe("StreamSplitter", () => {
     for (let i = 0; i < 1000; i++) s.write(`<message id='${i}'><body>${"z".repeat(100)}</body></message>`);
     expect(events.length).toBe(1001);
     expect(events.every((e) => e[0] !== "error")).toBe(true);
+  });
+
+  // Issue 14: the bridge refuses what the gateway refuses, with the same condition, never repairing.
+  it.each([
+    ["a comment", "<!-- a comment --><presence/>", "restricted-xml"],
+    ["a processing instruction", "<?pi x?><presence/>", "restricted-xml"],
+    ["a control character in text", "<message><body>\u0001</body></message>", "not-well-formed"],
+    ["U+FFFF in an attribute", "<message id='\uffff'/>", "not-well-formed"],
+    ["a lone surrogate", "<message><body>\ud800x</body></message>", "not-well-formed"],
+    ["'<' inside a name", "<x<y/>", "not-well-formed"],
+    ["an undeclared prefix", "<p:message/>", "not-well-formed"],
+    ["a duplicate attribute", "<message id='a' id='b'/>", "not-well-formed"],
+    ["a duplicate attribute after prefix resolution", "<message xmlns:a='u' xmlns:b='u' a:x='1' b:x='2'/>", "not-well-formed"],
+    ["an unquoted value", "<message to=bob@localhost/b id='c6'/>", "not-well-formed"],
+    ["a bare '&' (refused at once, though no ';' follows)", "<message><body>a & b", "not-well-formed"],
+    ["an unknown entity, before its ';'", "<message><body>&nbs", "not-well-formed"],
+    ["a char ref to U+0001", "<message><body>&#1;</body></message>", "not-well-formed"],
+    ["nesting deeper than 64", "<a>".repeat(70) + "</a>".repeat(70), "policy-violation"],
+  ])("refuses %s after the header", (_what, xml, condition) => {
+    const { s, events } = splitter();
+    s.write(HEADER);
+    s.write(xml);
+    expect(events[0]?.[0]).toBe("start");
+    expect(events.slice(1).map((e) => e.slice(0, 2))).toEqual([["error", condition]]);
+  });
+
+  it("refuses a DTD after the XML declaration, a second XML declaration and XML 1.1", () => {
+    for (const [input, condition] of [
+      ["<?xml version='1.0'?><!DOCTYPE x>", "restricted-xml"],
+      [HEADER + "<?xml version='1.0'?>", "not-well-formed"],
+      [HEADER.replace("version='1.0'", "version='1.1'"), "not-well-formed"],
+      [HEADER.replace("version='1.0'", "version='1.0' encoding='ISO-8859-1'"), "unsupported-encoding"],
+    ]) {
+      const { s, events } = splitter();
+      s.write(input!);
+      expect(events.at(-1)?.slice(0, 2), input).toEqual(["error", condition]);
+    }
+  });
+
+  it("survives 30,000-deep nesting with policy-violation (no recursion per level)", () => {
+    const { s, events } = splitter();
+    s.write(HEADER + "<a>".repeat(30_000));
+    expect(events.slice(1).map((e) => e.slice(0, 2))).toEqual([["error", "policy-violation"]]);
+  });
+
+  it("normalises: a prefixed payload hiding under another default namespace comes out in its true namespace", () => {
+    const { s, events } = splitter();
+    s.write(HEADER + "<iq type='set' id='1'><r:query xmlns='http://jabber.org/protocol/pubsub' xmlns:r='jabber:iq:roster'><item/></r:query></iq>");
+    expect(events[1]).toEqual(["element", `<iq type="set" id="1"><query xmlns="jabber:iq:roster"><item xmlns="http://jabber.org/protocol/pubsub"/></query></iq>`]);
+  });
+
+  it("normalises: prefixes declared on the stream header are resolved in the stanza", () => {
+    const { s, events } = splitter();
+    s.write(HEADER.replace("to=", "xmlns:ping='urn:xmpp:ping' to=") + "<iq type='get' id='p'><ping:ping/></iq><stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>");
+    expect(events[1]).toEqual(["element", `<iq type="get" id="p"><ping xmlns="urn:xmpp:ping"/></iq>`]);
+    expect(events[2]).toEqual(["element", `<error xmlns="http://etherx.jabber.org/streams"><conflict xmlns="urn:ietf:params:xml:ns:xmpp-streams"/></error>`]);
   });
 
   it("treats a self-closing stream header as an empty stream", () => {
@@ -171,6 +227,13 @@ describe("TCP → WebSocket", () => {
     const el = parse("<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>");
     expect(isTcpStreamError(el, HEADER_ATTRS)).toBe(true);
     expect(isTcpStreamError(parse("<error/>"), HEADER_ATTRS)).toBe(false);
+  });
+
+  it("recognises a normalised stream error, and makes a normalised stanza standalone", () => {
+    expect(isTcpStreamError(parse("<error xmlns='http://etherx.jabber.org/streams'/>"), HEADER_ATTRS)).toBe(true);
+    expect(isTcpStreamError(parse("<error xmlns='jabber:component:accept'/>"), HEADER_ATTRS)).toBe(false);
+    const header = { ...HEADER_ATTRS, "xmlns:ping": "urn:xmpp:ping" };
+    expect(tcpToWs(parse("<iq id='p'><ping xmlns='urn:xmpp:ping'/></iq>"), header)).toBe(`<iq xmlns="jabber:component:accept" id="p"><ping xmlns="urn:xmpp:ping"/></iq>`);
   });
 });
 
