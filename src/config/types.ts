@@ -63,6 +63,14 @@ export interface Limits {
   authFailuresBeforeDelay: number;
 }
 
+/** XEP-0313 archives (see docs/user-data.md). */
+export interface ArchiveSettings {
+  /** Days an entry is kept; 0: no expiry. Default 7. */
+  retentionDays: number;
+  /** Entries kept per account, the oldest going first. Default 10 000. */
+  maxMessages: number;
+}
+
 export interface ComponentConfig {
   jid: string;
   /** Whether COMPONENT_SECRETS has a secret for it (without one it cannot connect). */
@@ -79,6 +87,7 @@ export interface GatewayConfig {
   components: Record<string, ComponentConfig>;
   limits: Limits;
   delegationTimeoutMs: number;
+  archive: ArchiveSettings;
   /** null when the administration API is off. Use redactConfig() before showing a config. */
   adminToken: string | null;
 }
