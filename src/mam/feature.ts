@@ -15,7 +15,7 @@ import { iqEvent } from "../pipeline/events";
 import { perStorage } from "../storage/per-storage";
 import { bareOf } from "../jid/jid";
 import { NS } from "../xml/namespaces";
-import type { Element } from "../xml/stanza";
+import { type Element, xml } from "../xml/stanza";
 import { ArchiveStore, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from "./archive-store";
 import { archiveInbound, archiveMessage } from "./archive";
 import { handleMamIq } from "./iq";
@@ -61,6 +61,12 @@ function mamIq(ctx: AccountContext): boolean {
   return true;
 }
 
+function withFeatures(query: Element, features: readonly string[]): Element {
+  const present = new Set(query.getChildren("feature").map((f) => f.attrs.var));
+  for (const f of features) if (!present.has(f)) query.cnode(xml("feature", { var: f }));
+  return query;
+}
+
 export const mamFeature: Feature = {
   name: "mam",
   register(r) {
@@ -68,5 +74,10 @@ export const mamFeature: Feature = {
     r.accountEvents({ messageSent, messageArriving });
     r.accountDeleted(async (account) => archiveOf(account).deleteAll());
     r.disco("account", () => [...MAM_FEATURES]);
+    // A delegation of urn:xmpp:mam:2 replaces the server's features with the component's
+    // (XEP-0355 disco nesting); with filtering the archive still answers the other
+    // queries, so its features go back in after that merge (this feature comes after
+    // delegation in FEATURES).
+    r.discoExtension("account", async (_host, query) => withFeatures(query, MAM_FEATURES));
   },
 };
