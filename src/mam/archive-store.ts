@@ -87,9 +87,23 @@ export class ArchiveStore {
       entries INTEGER NOT NULL DEFAULT 0, prefs TEXT)`);
   }
 
+  // This object is the only writer of its storage (one store per storage,
+  // src/storage/per-storage.ts), so the totals, the preferences and the oldest entry's time
+  // are read once and kept: archiving a message is then one INSERT and one UPDATE.
+  private cachedTotals: { bytes: number; entries: number } | null = null;
+  private cachedPrefs: MamPrefs | null = null;
+  /** The oldest entry's time; null: empty; undefined: not read yet. */
+  private oldestAt: number | null | undefined = undefined;
+
   private totals(): { bytes: number; entries: number } {
-    return this.sql.exec<{ bytes: number; entries: number }>("SELECT bytes, entries FROM mam_meta WHERE id = 1").toArray()[0]
+    this.cachedTotals ??= this.sql.exec<{ bytes: number; entries: number }>("SELECT bytes, entries FROM mam_meta WHERE id = 1").toArray()[0]
       ?? { bytes: 0, entries: 0 };
+    return this.cachedTotals;
+  }
+
+  private oldest(): number | null {
+    if (this.oldestAt === undefined) this.oldestAt = this.sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM mam_archive").one().at;
+    return this.oldestAt;
   }
 
   count(): number {
@@ -101,6 +115,8 @@ export class ArchiveStore {
   }
 
   private addTotals(bytes: number, entries: number): void {
+    const t = this.totals();
+    this.cachedTotals = { bytes: t.bytes + bytes, entries: t.entries + entries };
     this.sql.exec(`INSERT INTO mam_meta (id, bytes, entries) VALUES (1, ?, ?)
       ON CONFLICT(id) DO UPDATE SET bytes = bytes + excluded.bytes, entries = entries + excluded.entries`, bytes, entries);
   }
@@ -114,6 +130,7 @@ export class ArchiveStore {
     this.sql.exec("INSERT INTO mam_archive (id, at, with_bare, with_full, direction, stanza, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
       id, entry.at, bareOf(entry.withFull), entry.withFull, entry.direction, entry.stanza, size);
     this.addTotals(size, 1);
+    if (this.oldest() === null) this.oldestAt = entry.at;
     this.enforceBounds();
     return id;
   }
@@ -123,12 +140,17 @@ export class ArchiveStore {
     const days = this.limits.retentionDays;
     if (!Number.isFinite(days) || days <= 0) return 0;
     const cutoff = now - days * 86_400_000;
+    const oldest = this.oldest();
+    if (oldest === null || oldest >= cutoff) return 0;
     return this.deleteWhere("at < ?", cutoff);
   }
 
   private deleteWhere(where: string, ...params: (string | number)[]): number {
     const gone = this.sql.exec<{ bytes: number }>(`DELETE FROM mam_archive WHERE ${where} RETURNING bytes`, ...params).toArray();
-    if (gone.length > 0) this.addTotals(-gone.reduce((s, r) => s + r.bytes, 0), -gone.length);
+    if (gone.length > 0) {
+      this.addTotals(-gone.reduce((s, r) => s + r.bytes, 0), -gone.length);
+      this.oldestAt = undefined;
+    }
     return gone.length;
   }
 
@@ -186,11 +208,15 @@ export class ArchiveStore {
   }
 
   prefs(): MamPrefs {
-    const raw = this.sql.exec<{ prefs: string | null }>("SELECT prefs FROM mam_meta WHERE id = 1").toArray()[0]?.prefs;
-    return raw ? (JSON.parse(raw) as MamPrefs) : DEFAULT_PREFS;
+    if (!this.cachedPrefs) {
+      const raw = this.sql.exec<{ prefs: string | null }>("SELECT prefs FROM mam_meta WHERE id = 1").toArray()[0]?.prefs;
+      this.cachedPrefs = raw ? (JSON.parse(raw) as MamPrefs) : DEFAULT_PREFS;
+    }
+    return this.cachedPrefs;
   }
 
   setPrefs(prefs: MamPrefs): void {
+    this.cachedPrefs = prefs;
     this.sql.exec("INSERT INTO mam_meta (id, bytes, entries, prefs) VALUES (1, 0, 0, ?) ON CONFLICT(id) DO UPDATE SET prefs = excluded.prefs", JSON.stringify(prefs));
   }
 
@@ -198,5 +224,8 @@ export class ArchiveStore {
   deleteAll(): void {
     this.sql.exec("DELETE FROM mam_archive");
     this.sql.exec("DELETE FROM mam_meta");
+    this.cachedTotals = null;
+    this.cachedPrefs = null;
+    this.oldestAt = undefined;
   }
 }
