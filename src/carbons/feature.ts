@@ -26,6 +26,8 @@ const flags = perStorage((sql) => new ResourceFlags(sql, "carbons_enabled"));
 
 /** Received messages found eligible before <private/> was removed. */
 const toCopy = new WeakSet<Element>();
+/** Received messages already looked at (a delivery retried after dead connections sees one again). */
+const seen = new WeakSet<Element>();
 
 function resourceOf(jid: string | undefined): string {
   return parseJid(jid ?? "")?.resource ?? "";
@@ -63,7 +65,8 @@ async function messageSent(account: Account, own: Element, resource: string): Pr
 }
 
 async function messageArriving(account: Account, msg: Element): Promise<boolean> {
-  if (bareOf(msg.attrs.from ?? "") === account.bare) return false; // copied when sent
+  if (seen.has(msg) || bareOf(msg.attrs.from ?? "") === account.bare) return false; // own: copied when sent
+  seen.add(msg);
   if (isCarbonEligible(msg, "received")) toCopy.add(msg);
   const before = msg.children.length;
   stripPrivate(msg);
