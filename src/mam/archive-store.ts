@@ -81,23 +81,23 @@ export class ArchiveStore {
       stanza TEXT NOT NULL, bytes INTEGER NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS mam_archive_with ON mam_archive (with_bare, seq)");
     sql.exec("CREATE INDEX IF NOT EXISTS mam_archive_at ON mam_archive (at)");
-    // Running totals, so that bounding the archive on every append reads one row rather
-    // than counting the whole table (rows read are what a Durable Object's SQL costs).
+    // The preferences (its bytes and entries columns are no longer written: the totals are
+    // kept in memory, see below).
     sql.exec(`CREATE TABLE IF NOT EXISTS mam_meta (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL,
       entries INTEGER NOT NULL DEFAULT 0, prefs TEXT)`);
   }
 
   // This object is the only writer of its storage (one store per storage,
-  // src/storage/per-storage.ts), so the totals, the preferences and the oldest entry's time
-  // are read once and kept: archiving a message is then one INSERT and one UPDATE.
+  // src/storage/per-storage.ts), so the totals (counted once per object lifetime, at most
+  // max_messages rows), the preferences and the oldest entry's time are read once and kept:
+  // archiving a message is then one INSERT.
   private cachedTotals: { bytes: number; entries: number } | null = null;
   private cachedPrefs: MamPrefs | null = null;
   /** The oldest entry's time; null: empty; undefined: not read yet. */
   private oldestAt: number | null | undefined = undefined;
 
   private totals(): { bytes: number; entries: number } {
-    this.cachedTotals ??= this.sql.exec<{ bytes: number; entries: number }>("SELECT bytes, entries FROM mam_meta WHERE id = 1").toArray()[0]
-      ?? { bytes: 0, entries: 0 };
+    this.cachedTotals ??= this.sql.exec<{ bytes: number; entries: number }>("SELECT COALESCE(SUM(bytes), 0) AS bytes, COUNT(*) AS entries FROM mam_archive").one();
     return this.cachedTotals;
   }
 
@@ -117,14 +117,13 @@ export class ArchiveStore {
   private addTotals(bytes: number, entries: number): void {
     const t = this.totals();
     this.cachedTotals = { bytes: t.bytes + bytes, entries: t.entries + entries };
-    this.sql.exec(`INSERT INTO mam_meta (id, bytes, entries) VALUES (1, ?, ?)
-      ON CONFLICT(id) DO UPDATE SET bytes = bytes + excluded.bytes, entries = entries + excluded.entries`, bytes, entries);
   }
 
   /** Archives one stanza; its new archive id, or null when it is over the size bound. */
   append(entry: NewEntry): string | null {
     const size = utf8Length(entry.stanza);
     if (size > this.limits.maxMessageBytes) return null;
+    this.totals(); // counted before the row goes in
     this.expire(entry.at);
     const id = newArchiveId();
     this.sql.exec("INSERT INTO mam_archive (id, at, with_bare, with_full, direction, stanza, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -146,6 +145,7 @@ export class ArchiveStore {
   }
 
   private deleteWhere(where: string, ...params: (string | number)[]): number {
+    this.totals(); // counted before the rows go
     const gone = this.sql.exec<{ bytes: number }>(`DELETE FROM mam_archive WHERE ${where} RETURNING bytes`, ...params).toArray();
     if (gone.length > 0) {
       this.addTotals(-gone.reduce((s, r) => s + r.bytes, 0), -gone.length);
