@@ -240,6 +240,28 @@ async function main() {
     if (r.gateway.errors) log(`  gateway returned ${r.gateway.errors} message errors`);
     for (const x of ["gateway", "floor"]) if (r[x].stalled) log(`  ${x}: ${r[x].stalled} pairs stalled (a message lost) by the end of a round`);
   });
+  // Issue 11: the same pairs on the gateway with carbons enabled on every client and every
+  // message archived, against pairs without them, alternating in this run.
+  if (only.has("pairs")) await section("pairs-carbons-archive", async () => {
+    log("\n[pairs: carbons on every client and archiving, against without]");
+    const windows = { without: [], with: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const [name, opts] of [["without", {}], ["with", { carbons: true, archive: true }]]) {
+        const r = await pairs(targets.gateway, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs / ROUNDS, maxMessages, ...opts });
+        windows[name].push(r.window);
+      }
+    }
+    const without = figures(mergeWindows(windows.without));
+    const withThem = figures(mergeWindows(windows.with));
+    const r = { without, with: withThem, ratio: ratio(withThem.perSec, without.perSec) };
+    results.scenarios.pairsCarbonsArchive = r;
+    const line = (label, w, wo, unit = "") =>
+      log(`  ${label.padEnd(40)} with ${fmt(w, unit).padStart(12)}   without ${fmt(wo, unit).padStart(12)}   ratio ${fmt(ratio(w, wo), "x")}`);
+    line("messages/s", withThem.perSec, without.perSec);
+    for (const p of ["p50", "p99"]) line(`latency ${p}`, withThem.latencyMs[p], without.latencyMs[p], " ms");
+    line("server CPU per message", withThem.cpuUsPerOp, without.cpuUsPerOp, " µs");
+    log(`  with / without: ${fmt(r.ratio, "x")} (issue 11 target: at least 0.7x)`);
+  });
   if (profileOf.has("pairs")) await section("profile-pairs", () =>
     profiled("pairs", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
 

@@ -166,6 +166,11 @@ export class AccountObject extends GatewayObject implements AccountPort {
     return [];
   }
 
+  async outgoing(resource: string, raw: string): Promise<string[] | null> {
+    if (!this.hasAccount()) return null;
+    return this.account().outgoing(parseTrusted(raw), resource);
+  }
+
   // ---- XEP-0355 client mode (src/delegation/client-mode) --------------------------------
 
   async clientDelegation(cmd: ClientCommand): Promise<ClientAnswer> {

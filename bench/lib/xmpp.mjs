@@ -215,6 +215,17 @@ export class Client extends Socket {
   presence() {
     this.send("<presence/>");
   }
+
+  /** XEP-0280: carbons for this resource (during set-up, with onFrame unset). */
+  async enableCarbons() {
+    const saved = this.onFrame;
+    this.onFrame = null;
+    const id = `carbons-${this.resource}`;
+    this.send(`<iq type='set' id='${id}'><enable xmlns='urn:xmpp:carbons:2'/></iq>`);
+    const r = await this.nextMatching((f) => f.startsWith("<iq") && attr(f, "id") === id);
+    this.onFrame = saved;
+    if (attr(r, "type") !== "result") throw new Error(`${this.bare}: carbons enable failed: ${r.slice(0, 300)}`);
+  }
 }
 
 /** An external component over the component WebSocket (CONTRACT.md "Component sockets"). */

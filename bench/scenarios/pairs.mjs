@@ -1,13 +1,18 @@
 // pairs: N/2 pairs of accounts exchange chat messages ping-pong (one message in flight
-// per pair). Returns the measurement window (messages delivered, their latencies from
+// per pair). Without options the messages carry a XEP-0334 <no-store/> hint and no client
+// enables carbons: nothing is archived or copied. With { carbons: true } every client
+// enables XEP-0280 carbons; with { archive: true } the hint goes and every message is
+// archived twice (the sender's and the recipient's archive). Returns the measurement window (messages delivered, their latencies from
 // the send timestamp carried in the body, wall and server CPU time); run.mjs turns
 // windows into figures.
 import { attr, childText } from "../lib/xmpp.mjs";
 import { quiet, sleep } from "../lib/stats.mjs";
 import { closeAll, loginAll, measuredWindow } from "./common.mjs";
 
-export async function pairs(target, { accounts, warmupMs, durationMs, maxMessages }) {
+export async function pairs(target, { accounts, warmupMs, durationMs, maxMessages, carbons = false, archive = false }) {
   const clients = await loginAll(target, accounts);
+  if (carbons) for (const c of clients) await c.enableCarbons();
+  const hint = archive ? "" : "<no-store xmlns='urn:xmpp:hints'/>";
   await quiet(target.server, 5000);
   let measuring = false;
   let stopped = false;
@@ -16,7 +21,7 @@ export async function pairs(target, { accounts, warmupMs, durationMs, maxMessage
   const latencies = [];
   let seq = 0;
   const send = (from, to) => {
-    from.send(`<message from='${from.full}' to='${to.full}' type='chat' id='m${seq++}'><body>${performance.now().toFixed(3)}</body></message>`);
+    from.send(`<message from='${from.full}' to='${to.full}' type='chat' id='m${seq++}'><body>${performance.now().toFixed(3)}</body>${hint}</message>`);
   };
   const lastSeen = new Map(); // pair index → time of its last delivery
   for (let i = 0; i + 1 < clients.length; i += 2) {

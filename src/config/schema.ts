@@ -12,6 +12,7 @@
 //            §Security 2 (client_delegation: the namespaces users may delegate)
 import {
   ConfigError,
+  type ArchiveSettings,
   type ComponentConfig,
   type Delegation,
   type GatewayConfig,
@@ -42,6 +43,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   authFailuresBeforeDelay: 3,
 });
 export const DEFAULT_DELEGATION_TIMEOUT_MS = 30000;
+export const DEFAULT_ARCHIVE: Readonly<ArchiveSettings> = Object.freeze({ retentionDays: 7, maxMessages: 10_000 });
 
 // ---------------------------------------------------------------------------
 // XMPP_CONFIG sections
@@ -51,7 +53,8 @@ interface Context {
   components: ReadonlySet<string>;
 }
 
-const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms", "web_client"] as const;
+const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms", "web_client", "archive"] as const;
+const ARCHIVE_KEYS = ["retention_days", "max_messages"];
 const HOST_KEYS = ["registration", "privileged_entities", "delegations", "client_delegation"] as const;
 const GRANT_KEYS = ["roster", "push", "message", "presence", "iq"] as const;
 const DELEGATION_KEYS = ["jid", "filtering"] as const;
@@ -264,6 +267,16 @@ function parseLimits(value: unknown, path: string): Limits {
   return limits;
 }
 
+function parseArchive(value: unknown, path: string): ArchiveSettings {
+  if (value === undefined) return { ...DEFAULT_ARCHIVE };
+  const t = table(value, path);
+  onlyKeys(t, path, ARCHIVE_KEYS);
+  return {
+    retentionDays: t.retention_days === undefined ? DEFAULT_ARCHIVE.retentionDays : integer(t.retention_days, field(path, "retention_days"), 0, 36500),
+    maxMessages: t.max_messages === undefined ? DEFAULT_ARCHIVE.maxMessages : integer(t.max_messages, field(path, "max_messages"), 1, 1_000_000),
+  };
+}
+
 export function parseXmppConfig(value: unknown): Omit<GatewayConfig, "adminToken"> {
   const root = "XMPP_CONFIG";
   let raw = value;
@@ -304,7 +317,8 @@ export function parseXmppConfig(value: unknown): Omit<GatewayConfig, "adminToken
 
   // GET / serves Converse.js unless this is false.
   const webClient = t.web_client === undefined ? true : boolean(t.web_client, field(root, "web_client"));
+  const archive = parseArchive(t.archive, field(root, "archive"));
 
-  return { hosts, components, limits, delegationTimeoutMs, webClient };
+  return { hosts, components, limits, delegationTimeoutMs, webClient, archive };
 }
 

@@ -63,6 +63,14 @@ export interface Limits {
   authFailuresBeforeDelay: number;
 }
 
+/** XEP-0313 archives (see docs/user-data.md). */
+export interface ArchiveSettings {
+  /** Days an entry is kept; 0: no expiry. Default 7. */
+  retentionDays: number;
+  /** Entries kept per account, the oldest going first. Default 10 000. */
+  maxMessages: number;
+}
+
 export interface ComponentConfig {
   jid: string;
   /** Whether COMPONENT_SECRETS has a secret for it (without one it cannot connect). */
@@ -81,6 +89,7 @@ export interface GatewayConfig {
   delegationTimeoutMs: number;
   /** Whether GET / serves the web client (XMPP_CONFIG.web_client, default true). */
   webClient: boolean;
+  archive: ArchiveSettings;
   /** null when the administration API is off. Use redactConfig() before showing a config. */
   adminToken: string | null;
 }

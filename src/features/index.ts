@@ -18,9 +18,20 @@ import { delegationFeature } from "../delegation/feature";
 import { clientModeFeature } from "../delegation/client-mode/feature";
 import { privilegeFeature } from "../privilege/feature";
 import { componentStatusFeature } from "../admin/component-status-feature";
+import { outgoingFeature } from "../im/outgoing";
+import { blockingFeature } from "../blocking/feature";
+import { mamFeature } from "../mam/feature";
+import { carbonsFeature } from "../carbons/feature";
+import { vcardFeature } from "../vcard/feature";
+import { privateStorageFeature } from "../private-storage/feature";
 
-/** Every feature of the gateway, in registration order (ties in priority go to the first). */
-export const FEATURES: readonly Feature[] = [routingFeature, imFeature, discoFeature, registrationFeature, delegationFeature, clientModeFeature, privilegeFeature, componentStatusFeature];
+/** Every feature of the gateway, in registration order (ties in priority go to the first;
+ *  account events run in this order: blocking refuses before the archive keeps a message,
+ *  which is stamped with its archive id before carbons copy it). */
+export const FEATURES: readonly Feature[] = [
+  routingFeature, imFeature, discoFeature, registrationFeature, delegationFeature, clientModeFeature, privilegeFeature,
+  outgoingFeature, blockingFeature, mamFeature, carbonsFeature, vcardFeature, privateStorageFeature, componentStatusFeature,
+];
 
 export interface Gateway {
   readonly routes: HandlerTable<RouteContext>;
@@ -71,6 +82,20 @@ function build(config: GatewayConfig): Gateway {
     rosterChanged: (...a) => all("rosterChanged", ...a),
     online: (...a) => all("online", ...a),
     initialPresence: (...a) => all("initialPresence", ...a),
+    messageSent: (...a) => all("messageSent", ...a),
+    messageDelivered: (...a) => all("messageDelivered", ...a),
+    async outboundFilter(account, stanza) {
+      for (const part of accountParts) {
+        const refused = await part.outboundFilter?.(account, stanza);
+        if (refused) return refused;
+      }
+      return null;
+    },
+    async messageArriving(account, msg, resources) {
+      let changed = false;
+      for (const part of accountParts) changed = (await part.messageArriving?.(account, msg, resources)) === true || changed;
+      return changed;
+    },
   };
   const componentEvents: ComponentEvents = {
     async connected(m) {

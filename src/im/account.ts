@@ -16,6 +16,7 @@ import { messageToBare, messageToFull, iqToFull, parseMessageType, presenceToBar
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, isResponse, xml } from "../xml/stanza";
 import { parseTrusted } from "../xml/frame-parser";
+import { deepCopy } from "../xml/forwarded";
 import { bareOf, domainOf } from "../jid/jid";
 import { MAX_PENDING_PER_SENDER, MAX_PENDING_SUBSCRIPTIONS, trimSubscriptionRequest } from "./pending-subscription";
 import { senderKey } from "./sender-key";
@@ -32,6 +33,18 @@ export interface AccountEvents {
   online(account: Account, online: boolean): Promise<void>;
   /** A resource sent its initial presence. */
   initialPresence(account: Account, r: BoundResource): Promise<void>;
+  /** A stanza the user sends, before it is routed: the answers that refuse it, or null
+   *  to let it go (e.g. XEP-0191: stanzas to a blocked JID). The first refusal wins. */
+  outboundFilter(account: Account, stanza: Element): Promise<string[] | null>;
+  /** A message the user sent passed the filter (`resource` "" when sent on the user's
+   *  behalf, XEP-0356). `own` is a copy for the user's other resources, which features may
+   *  change (an archive id) and pass on (sent carbons). */
+  messageSent(account: Account, own: Element, resource: string): Promise<void>;
+  /** A message from someone else is about to be delivered to `resources` (none: stored
+   *  offline); features may change it in place. True when one did. */
+  messageArriving(account: Account, msg: Element, resources: readonly string[]): Promise<boolean>;
+  /** That message was delivered to `resources` (its direct recipients). */
+  messageDelivered(account: Account, msg: Element, resources: readonly string[]): Promise<void>;
 }
 
 /** Resources one account may bind at once (RFC 6120 §7.6.2.1: then resource-constraint). */
@@ -119,6 +132,7 @@ export class Account {
 
   /** Routes a stanza the account itself sends (its `from` set); returns the answers. */
   async send(stanza: Element): Promise<string[]> {
+    if (await this.events.outboundFilter(this, stanza)) return [];
     return route(this.services, { kind: "account", bare: this.bare, receive: (el) => this.receiveLocal(el) }, stanza);
   }
 
@@ -325,6 +339,15 @@ export class Account {
     await Promise.all(jobs);
   }
 
+  /** A stanza the user sends (from `resource`; "" when sent on their behalf), before it is
+   *  routed: the answers that refuse it, or null to route it on. */
+  async outgoing(stanza: Element, resource: string): Promise<string[] | null> {
+    const refused = await this.events.outboundFilter(this, stanza);
+    if (refused) return refused;
+    if (stanza.name === "message") await this.events.messageSent(this, deepCopy(stanza), resource);
+    return null;
+  }
+
   // ---- stanzas addressed to this account (the im feature's handlers call these) -------
 
   /** RFC 6121 §8.5.2 / §8.5.3: a message to the bare JID or to `resource`. `raw` is the
@@ -335,14 +358,17 @@ export class Account {
     const d = resource ? messageToFull(type, resource, true, resources) : messageToBare(type, true, resources);
     switch (d.kind) {
       case "resources": {
-        const wire = raw ?? msg.toString();
+        const changed = await this.events.messageArriving(this, msg, d.resources);
+        const wire = raw !== undefined && !changed ? raw : msg.toString();
         const delivered = await Promise.all(d.resources.map((name) => this.toResource(this.resources.get(name)!, wire)));
+        if (delivered.includes(true)) await this.events.messageDelivered(this, msg, d.resources.filter((_, i) => delivered[i]));
         if (delivered.includes(true) || !retry) return [];
         // Every chosen connection was dead (and is now forgotten): decide once more, which may store it offline.
         await this.pruneDead();
         return this.receiveMessage(msg, resource, undefined, false);
       }
       case "offline": {
+        await this.events.messageArriving(this, msg, []);
         msg.c("delay", { xmlns: NS.delay, from: this.host.domain, stamp: new Date().toISOString() }).t("Offline storage");
         const refused = this.offline.add(msg.toString(), senderKey(this.config, msg.attrs.from ?? ""));
         if (refused) return [errorReply(msg, "service-unavailable", OFFLINE_REFUSAL_TEXT[refused]).toString()];

@@ -81,15 +81,29 @@ export class ArchiveStore {
       stanza TEXT NOT NULL, bytes INTEGER NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS mam_archive_with ON mam_archive (with_bare, seq)");
     sql.exec("CREATE INDEX IF NOT EXISTS mam_archive_at ON mam_archive (at)");
-    // Running totals, so that bounding the archive on every append reads one row rather
-    // than counting the whole table (rows read are what a Durable Object's SQL costs).
+    // The preferences (its bytes and entries columns are no longer written: the totals are
+    // kept in memory, see below).
     sql.exec(`CREATE TABLE IF NOT EXISTS mam_meta (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL,
       entries INTEGER NOT NULL DEFAULT 0, prefs TEXT)`);
   }
 
+  // This object is the only writer of its storage (one store per storage,
+  // src/storage/per-storage.ts), so the totals (counted once per object lifetime, at most
+  // max_messages rows), the preferences and the oldest entry's time are read once and kept:
+  // archiving a message is then one INSERT.
+  private cachedTotals: { bytes: number; entries: number } | null = null;
+  private cachedPrefs: MamPrefs | null = null;
+  /** The oldest entry's time; null: empty; undefined: not read yet. */
+  private oldestAt: number | null | undefined = undefined;
+
   private totals(): { bytes: number; entries: number } {
-    return this.sql.exec<{ bytes: number; entries: number }>("SELECT bytes, entries FROM mam_meta WHERE id = 1").toArray()[0]
-      ?? { bytes: 0, entries: 0 };
+    this.cachedTotals ??= this.sql.exec<{ bytes: number; entries: number }>("SELECT COALESCE(SUM(bytes), 0) AS bytes, COUNT(*) AS entries FROM mam_archive").one();
+    return this.cachedTotals;
+  }
+
+  private oldest(): number | null {
+    if (this.oldestAt === undefined) this.oldestAt = this.sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM mam_archive").one().at;
+    return this.oldestAt;
   }
 
   count(): number {
@@ -101,19 +115,21 @@ export class ArchiveStore {
   }
 
   private addTotals(bytes: number, entries: number): void {
-    this.sql.exec(`INSERT INTO mam_meta (id, bytes, entries) VALUES (1, ?, ?)
-      ON CONFLICT(id) DO UPDATE SET bytes = bytes + excluded.bytes, entries = entries + excluded.entries`, bytes, entries);
+    const t = this.totals();
+    this.cachedTotals = { bytes: t.bytes + bytes, entries: t.entries + entries };
   }
 
   /** Archives one stanza; its new archive id, or null when it is over the size bound. */
   append(entry: NewEntry): string | null {
     const size = utf8Length(entry.stanza);
     if (size > this.limits.maxMessageBytes) return null;
+    this.totals(); // counted before the row goes in
     this.expire(entry.at);
     const id = newArchiveId();
     this.sql.exec("INSERT INTO mam_archive (id, at, with_bare, with_full, direction, stanza, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
       id, entry.at, bareOf(entry.withFull), entry.withFull, entry.direction, entry.stanza, size);
     this.addTotals(size, 1);
+    if (this.oldest() === null) this.oldestAt = entry.at;
     this.enforceBounds();
     return id;
   }
@@ -123,12 +139,18 @@ export class ArchiveStore {
     const days = this.limits.retentionDays;
     if (!Number.isFinite(days) || days <= 0) return 0;
     const cutoff = now - days * 86_400_000;
+    const oldest = this.oldest();
+    if (oldest === null || oldest >= cutoff) return 0;
     return this.deleteWhere("at < ?", cutoff);
   }
 
   private deleteWhere(where: string, ...params: (string | number)[]): number {
+    this.totals(); // counted before the rows go
     const gone = this.sql.exec<{ bytes: number }>(`DELETE FROM mam_archive WHERE ${where} RETURNING bytes`, ...params).toArray();
-    if (gone.length > 0) this.addTotals(-gone.reduce((s, r) => s + r.bytes, 0), -gone.length);
+    if (gone.length > 0) {
+      this.addTotals(-gone.reduce((s, r) => s + r.bytes, 0), -gone.length);
+      this.oldestAt = undefined;
+    }
     return gone.length;
   }
 
@@ -186,11 +208,15 @@ export class ArchiveStore {
   }
 
   prefs(): MamPrefs {
-    const raw = this.sql.exec<{ prefs: string | null }>("SELECT prefs FROM mam_meta WHERE id = 1").toArray()[0]?.prefs;
-    return raw ? (JSON.parse(raw) as MamPrefs) : DEFAULT_PREFS;
+    if (!this.cachedPrefs) {
+      const raw = this.sql.exec<{ prefs: string | null }>("SELECT prefs FROM mam_meta WHERE id = 1").toArray()[0]?.prefs;
+      this.cachedPrefs = raw ? (JSON.parse(raw) as MamPrefs) : DEFAULT_PREFS;
+    }
+    return this.cachedPrefs;
   }
 
   setPrefs(prefs: MamPrefs): void {
+    this.cachedPrefs = prefs;
     this.sql.exec("INSERT INTO mam_meta (id, bytes, entries, prefs) VALUES (1, 0, 0, ?) ON CONFLICT(id) DO UPDATE SET prefs = excluded.prefs", JSON.stringify(prefs));
   }
 
@@ -198,5 +224,8 @@ export class ArchiveStore {
   deleteAll(): void {
     this.sql.exec("DELETE FROM mam_archive");
     this.sql.exec("DELETE FROM mam_meta");
+    this.cachedTotals = null;
+    this.cachedPrefs = null;
+    this.oldestAt = undefined;
   }
 }

@@ -34,6 +34,9 @@ export interface AccountPort {
   receive(stanza: string): Promise<string[]>;
   /** A stanza one of the account's own resources sent (broadcast presence, subscriptions, directed presence). */
   fromResource(resource: string, stanza: string): Promise<string[]>;
+  /** A stanza the user sends (from `resource`; "" on the user's behalf), before it is routed:
+   *  null to route it on, or the answers that refuse it (src/im/outgoing.ts). */
+  outgoing(resource: string, stanza: string): Promise<string[] | null>;
   clientDelegation(cmd: ClientCommand): Promise<ClientAnswer>;
   /** The bound resources (admin API). */
   listResources(): Promise<ResourceSummary[]>;

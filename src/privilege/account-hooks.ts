@@ -34,7 +34,7 @@ async function deliver(account: Account, el: Element): Promise<void> {
   }
 }
 
-export const privilegeAccountEvents: AccountEvents = {
+export const privilegeAccountEvents: Pick<AccountEvents, "presenceBroadcast" | "contactPresence" | "rosterChanged" | "online" | "initialPresence"> = {
   /** A resource of the account broadcast a presence (§4.5.1: available and unavailable only). */
   async presenceBroadcast(account: Account, from: string, pres: Element): Promise<void> {
     const targets = presenceTargets(account.host, "own").filter((e) => e !== account.bare);

@@ -106,6 +106,7 @@ const EXPECTED_EXAMPLE: GatewayConfig = {
   limits: { maxStanzaSize: 262144, ratePerSecond: 50, burst: 200, authFailuresBeforeDelay: 3 },
   delegationTimeoutMs: 30000,
   webClient: true,
+  archive: { retentionDays: 7, maxMessages: 10_000 },
   adminToken: null,
 };
 
@@ -483,12 +484,13 @@ describe("client_delegation (XEP-0355 client mode allowlist)", () => {
 
 describe("unknown keys are refused at every level, by name", () => {
   const cases: Array<[string, (c: Example) => void, string, string]> = [
-    ["top level", (c) => void (c.host = {}), "XMPP_CONFIG.host", "hosts, components, limits, delegation_timeout_ms, web_client"],
+    ["top level", (c) => void (c.host = {}), "XMPP_CONFIG.host", "hosts, components, limits, delegation_timeout_ms, web_client, archive"],
     ["host", (c) => void ((c.hosts.localhost as HostIn).registation = true), `${H}.registation`, "registration, privileged_entities, delegations, client_delegation"],
     ["privileged entity", (c) => void ((c.hosts.localhost as HostIn).privileged_entities["pubsub.localhost"].rooster = "get"), `${PUBSUB}.rooster`, "roster, push, message, presence, iq"],
     ["delegation", (c) => void ((c.hosts.localhost as HostIn).delegations["urn:xmpp:mam:2"].filter = ["node"]), `${H}.delegations["urn:xmpp:mam:2"].filter`, "jid, filtering"],
     ["limits", (c) => void (c.limits = { max_stanza: 2048 }), "XMPP_CONFIG.limits.max_stanza", "max_stanza_size, rate_per_second, burst, auth_failures_before_delay"],
-    ["key with a dot", (c) => void (c["hosts.localhost"] = {}), 'XMPP_CONFIG["hosts.localhost"]', "hosts, components, limits, delegation_timeout_ms, web_client"],
+    ["key with a dot", (c) => void (c["hosts.localhost"] = {}), 'XMPP_CONFIG["hosts.localhost"]', "hosts, components, limits, delegation_timeout_ms, web_client, archive"],
+    ["archive", (c) => void (c.archive = { retention: 1 }), "XMPP_CONFIG.archive.retention", "retention_days, max_messages"],
   ];
   it.each(cases)("%s", (_name, edit, key, expected) => {
     const cfg = example();
@@ -546,6 +548,15 @@ describe("limits and timeouts", () => {
     expect(c.limits).toEqual({ maxStanzaSize: 262144, ratePerSecond: 50, burst: 200, authFailuresBeforeDelay: 3 });
     expect(c.delegationTimeoutMs).toBe(30000);
     expect(parseConfig({ XMPP_CONFIG: small({ limits: { burst: 10 } }) }).limits).toEqual({ maxStanzaSize: 262144, ratePerSecond: 50, burst: 10, authFailuresBeforeDelay: 3 });
+  });
+
+  it("archive: defaults, bounds and refusals", () => {
+    expect(parseConfig({ XMPP_CONFIG: small({}) }).archive).toEqual({ retentionDays: 7, maxMessages: 10_000 });
+    expect(parseConfig({ XMPP_CONFIG: small({ archive: { retention_days: 0, max_messages: 1 } }) }).archive).toEqual({ retentionDays: 0, maxMessages: 1 });
+    expect(parseConfig({ XMPP_CONFIG: small({ archive: { max_messages: 50 } }) }).archive).toEqual({ retentionDays: 7, maxMessages: 50 });
+    expect(() => parseConfig({ XMPP_CONFIG: small({ archive: { max_messages: 0 } }) })).toThrow(/XMPP_CONFIG\.archive\.max_messages/);
+    expect(() => parseConfig({ XMPP_CONFIG: small({ archive: { retention_days: -1 } }) })).toThrow(/XMPP_CONFIG\.archive\.retention_days/);
+    expect(() => parseConfig({ XMPP_CONFIG: small({ archive: { keep: 1 } }) })).toThrow(/XMPP_CONFIG\.archive/);
   });
 
   it("accepts the bounds", () => {

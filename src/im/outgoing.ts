@@ -1,0 +1,58 @@
+// What a user sends passes through their own account before it is routed: the account
+// may refuse it (XEP-0191: a blocked recipient) and acts on the messages it lets go
+// (XEP-0313 outgoing archive, XEP-0280 sent carbons), through AccountEvents.outboundFilter
+// and messageSent. One RPC to the sender's account per stanza a client sends to someone
+// else; a message a privileged component sends on a user's behalf (XEP-0356 §4.3,
+// `message=outgoing`: routed from the server with the user's bare JID as `from`) counts
+// as sent by the user and takes the same path.
+//
+// Messages to an account then go through that account's object (blocklist, archive,
+// received carbons), ahead of the direct route to the recipient's connection
+// (src/routing/direct.ts), which would skip all three.
+import type { Feature } from "../features/feature";
+import { PRIORITY } from "../features/feature";
+import type { RouteContext } from "../pipeline/context";
+import { answer } from "../pipeline/answer";
+
+/** After the guards, before delegation and every handler that acts on a stanza. */
+const OUTGOING_PRIORITY = PRIORITY.guard - 10;
+
+/** The local user a stanza is sent by, and the resource ("" on the user's behalf). */
+function senderOf(ctx: RouteContext): { bare: string; resource: string } | null {
+  const { origin, from } = ctx;
+  if (origin.kind === "client") return { bare: origin.bare, resource: origin.resource };
+  if (origin.kind === "server" && ctx.name === "message" && from.local && !from.resource && ctx.services.config.hosts[from.domain]) {
+    return { bare: from.bare, resource: "" };
+  }
+  return null;
+}
+
+async function throughSenderAccount(ctx: RouteContext): Promise<boolean> {
+  const sender = senderOf(ctx);
+  if (!sender) return false;
+  const refused = await ctx.services.ports.account(sender.bare).outgoing(sender.resource, ctx.stanza.toString());
+  return refused === null ? false : answer(ctx, ...refused);
+}
+
+/** A message to an account goes to its object (not straight to a connection). */
+async function toAccount(ctx: RouteContext): Promise<boolean> {
+  const { dest, origin, services } = ctx;
+  if (dest.kind !== "account") return false;
+  const answers = origin.kind === "account" && origin.bare === dest.bare
+    ? await origin.receive(ctx.stanza)
+    : await services.ports.account(dest.bare).receive(ctx.stanza.toString());
+  return answer(ctx, ...answers);
+}
+
+export const outgoingFeature: Feature = {
+  name: "outgoing",
+  register(r) {
+    for (const kind of ["self", "bare", "full", "component", "remote"] as const) r.route(`pre-message/${kind}`, throughSenderAccount, OUTGOING_PRIORITY);
+    // Broadcast presence and subscriptions reach the account anyway (Account.send filters them).
+    for (const kind of ["bare", "full", "component", "remote"] as const) {
+      r.route(`pre-iq/${kind}`, throughSenderAccount, OUTGOING_PRIORITY);
+      r.route(`pre-presence/${kind}`, throughSenderAccount, OUTGOING_PRIORITY);
+    }
+    r.route("pre-message/full", toAccount, PRIORITY.delivery + 2);
+  },
+};
