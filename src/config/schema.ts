@@ -24,6 +24,7 @@ import {
   type RosterAccess,
 } from "./types";
 import { clientNamespaceProblem } from "./client-delegation";
+import { parseStreamManagement } from "../stream-management/config";
 import {
   type Checked, type Table, boolean, checkComponentJid, checkDomain, checkEntity, checkName, entry, field, integer, kindOf, oneOf, onlyKeys, record, show, table,
 } from "./checks";
@@ -51,7 +52,7 @@ interface Context {
   components: ReadonlySet<string>;
 }
 
-const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms"] as const;
+const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms", "stream_management"] as const;
 const HOST_KEYS = ["registration", "privileged_entities", "delegations", "client_delegation"] as const;
 const GRANT_KEYS = ["roster", "push", "message", "presence", "iq"] as const;
 const DELEGATION_KEYS = ["jid", "filtering"] as const;
@@ -302,6 +303,9 @@ export function parseXmppConfig(value: unknown): Omit<GatewayConfig, "adminToken
       ? DEFAULT_DELEGATION_TIMEOUT_MS
       : integer(t.delegation_timeout_ms, field(root, "delegation_timeout_ms"), 100, 600000);
 
-  return { hosts, components, limits, delegationTimeoutMs };
+  const streamManagement = parseStreamManagement(t.stream_management, field(root, "stream_management"));
+  if (streamManagement instanceof ConfigError) throw streamManagement;
+
+  return { hosts, components, limits, delegationTimeoutMs, streamManagement };
 }
 

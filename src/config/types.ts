@@ -79,6 +79,9 @@ export interface GatewayConfig {
   components: Record<string, ComponentConfig>;
   limits: Limits;
   delegationTimeoutMs: number;
+  /** XEP-0198 (CONTRACT.md "Sessions that survive"): `stream_management`, parsed by
+   *  src/stream-management/config.ts (same shape as its StreamManagementConfig). */
+  streamManagement: { resumeWindow: number; maxQueue: number };
   /** null when the administration API is off. Use redactConfig() before showing a config. */
   adminToken: string | null;
 }

@@ -6,6 +6,7 @@ import type { StoredCredentials } from "../sasl/credentials";
 import type { StreamErrorCondition } from "../xml/stanza";
 import type { ClientAnswer, ClientCommand } from "../delegation/client-mode/commands";
 import type { DiscoExtrasWire, NestingKind } from "../delegation/rules";
+import type { SmEnding, SmHandOver, SmResumeAnswer } from "../stream-management/handover";
 
 /** The account of one bare JID (AccountObject). Stanzas travel as strings. */
 export interface AccountPort {
@@ -27,6 +28,12 @@ export interface AccountPort {
   privilegePresences(contacts: boolean): Promise<string[]>;
   recordPrivilege(key: string): Promise<void>;
   privilegeCounts(): Promise<Record<string, number>>;
+  /** XEP-0198: a resumable session `id` was enabled for `resource` on `connection` (the account's directory). */
+  smRegister(id: string, resource: string, connection: string): Promise<void>;
+  /** XEP-0198 §5: `<resume previd h/>` on `connection`, authenticated as this account. */
+  smResume(previd: string, h: number, connection: string): Promise<SmResumeAnswer>;
+  /** A session ended without resumption: its resource goes, what it held is delivered or answered. */
+  smEnded(ending: SmEnding): Promise<void>;
 }
 
 /** One WebSocket connection (ConnectionObject), client or component. */
@@ -37,6 +44,8 @@ export interface ConnectionPort {
   deliverTo(full: string, stanza: string): Promise<boolean>;
   alive(): Promise<boolean>;
   kick(condition: StreamErrorCondition, text?: string): Promise<void>;
+  /** XEP-0198 §5: hands session `previd` of `account` (client acknowledged `h`) over to connection `to`. */
+  smHandOver(previd: string, account: string, h: number, to: string): Promise<SmHandOver>;
 }
 
 /** The mailbox of one component JID (ComponentObject). */

@@ -132,6 +132,18 @@ export class SmStore {
     return r ? toSession(r) : null;
   }
 
+  /** The live session this object holds (a connection object holds at most one), if any. */
+  current(): SmSession | null {
+    const r = this.sql.exec<Row>(`${SELECT_SESSION} ORDER BY s.rowid DESC LIMIT 1`).toArray()[0];
+    return r ? toSession(r) : null;
+  }
+
+  /** Drops a session without a trace (a resumption that failed leaves no placeholder behind). */
+  discard(id: string): void {
+    this.sql.exec("DELETE FROM sm_queue WHERE session = ?", id);
+    this.sql.exec("DELETE FROM sm_sessions WHERE id = ?", id);
+  }
+
   /** The live session of a resource of `account`, if any. */
   byResource(account: string, resource: string): SmSession | null {
     const r = this.sql.exec<Row>(`${SELECT_SESSION} WHERE s.account = ? AND s.resource = ?`, account, resource).toArray()[0];

@@ -3,6 +3,7 @@
 import type { GatewayConfig } from "../config";
 import type { Services } from "../pipeline/context";
 import type { Element, StreamErrorCondition } from "../xml/stanza";
+import type { SmSide } from "../stream-management/sm-side";
 
 export interface Connection<State> {
   readonly services: Services;
@@ -21,6 +22,8 @@ export interface Connection<State> {
   close(condition?: StreamErrorCondition, text?: string): Promise<void>;
   /** Takes a token from this connection's rate limiter; false when it is flooding. */
   allowStanza(): boolean;
+  /** XEP-0198 / XEP-0352 support of the object holding a client socket. */
+  readonly sm?: SmSide;
   /** Keeps the object alive until `p` settles (work after the reply). */
   waitUntil(p: Promise<unknown>): void;
 }
