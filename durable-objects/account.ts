@@ -230,7 +230,7 @@ export class AccountObject extends GatewayObject implements AccountPort {
   }
 
   /**
-   * A session ended without resumption (DESIGN §4.6): the resource goes unavailable as on
+   * A session ended without resumption (docs/stream-management.md §4.6): the resource goes unavailable as on
    * any disconnect, its messages go where RFC 6121 sends them (offline storage only past
    * the queue bound), kept IQ requests are answered service-unavailable.
    */

@@ -39,7 +39,7 @@ function isStanzaText(raw: string): boolean {
   return raw.startsWith("<message") || raw.startsWith("<presence") || raw.startsWith("<iq");
 }
 
-/** While detached, only the latest presence update per sender is kept (DESIGN §4.8). */
+/** While detached, only the latest presence update per sender is kept (docs/stream-management.md §4.8). */
 function presenceKey(raw: string): string | undefined {
   if (!raw.startsWith("<presence")) return undefined;
   const el = parseTrusted(raw);
@@ -295,7 +295,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
 
   /**
    * A stanza for a session whose socket is gone (closed, or cut by a restart without an
-   * event): kept for its client while the resumption window runs (DESIGN §4.4). False
+   * event): kept for its client while the resumption window runs (docs/stream-management.md §4.4). False
    * when there is no such session.
    */
   private async keepDetached(stanza: string, full: string | null): Promise<boolean> {

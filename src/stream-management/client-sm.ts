@@ -129,7 +129,7 @@ export async function onStreamEnd(conn: Conn, side: SmSide, state: Extract<Clien
 
 /**
  * Ends session `id`: the account gets what it held (read first, deleted after: a crash
- * in between delivers twice rather than never; DESIGN §4.6). `extra`: a stanza refused
+ * in between delivers twice rather than never; docs/stream-management.md §4.6). `extra`: a stanza refused
  * by a full queue, delivered after the rest.
  */
 export async function endSession(

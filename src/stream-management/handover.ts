@@ -1,5 +1,5 @@
 // What the account and the connection objects say to each other when a session moves
-// (XEP-0198 §5 resumption on a new connection) or ends (DESIGN: docs/stream-management.md).
+// (XEP-0198 §5 resumption on a new connection) or ends (docs/stream-management.md).
 // Plain data: these travel over RPC.
 import type { Rerouted } from "./reroute";
 import type { SmSnapshot } from "./session-store";

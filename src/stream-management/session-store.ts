@@ -10,7 +10,7 @@
 // kept presence can be replaced (only the latest per sender is kept while detached)
 // without renumbering.
 //
-// The class works in any object's SQLite (its tables are prefixed sm_); see DESIGN.md
+// The class works in any object's SQLite (its tables are prefixed sm_); see docs/stream-management.md
 // for where it lives and why. Synchronous SQL: each operation is one atomic step of the
 // single-threaded object, and the output gate holds any socket send that follows it
 // until the write is durable.
@@ -81,7 +81,7 @@ export type ResumeOutcome =
   | { kind: "too-high"; h: number; sendCount: number }
   | { kind: "resumed"; handledIn: number; resource: string; previousConnection: string; wasDetached: boolean; stanzas: string[] };
 
-/** A session on the move between objects (./DESIGN.md, resumption). */
+/** A session on the move between objects (docs/stream-management.md, resumption). */
 export interface SmSnapshot {
   session: Omit<SmSession, "connection" | "detachedSince" | "requestedAt">;
   rows: { stanza: string; at: number; onWire: boolean; replaceKey: string | null }[];
@@ -271,7 +271,7 @@ export class SmStore {
 
   /**
    * The detached sessions whose window has passed, in order of expiry, left in place:
-   * the caller hands what each holds to the account first and ends it after (DESIGN.md
+   * the caller hands what each holds to the account first and ends it after (docs/stream-management.md
    * §4.6), so a crash in between reroutes twice rather than never.
    */
   dueIds(now: number): string[] {

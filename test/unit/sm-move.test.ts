@@ -1,5 +1,5 @@
 // Resumption moves a session from the old connection object to the new one
-// (src/stream-management/DESIGN.md): export from one Durable Object's SQLite,
+// (docs/stream-management.md): export from one Durable Object's SQLite,
 // import into another's, with the account's directory telling where each session lives.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
