@@ -65,6 +65,17 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return (this.csiStore ??= new CsiStore(this.ctx.storage.sql));
   }
 
+  /** Whether this stream ever sent a CSI nonza (checked once after a wake from hibernation). */
+  private csiInUse(): boolean {
+    if (this.csiStore) return true;
+    if (this.csiChecked) return false;
+    this.csiChecked = true;
+    const found = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'csi_state'").toArray().length > 0;
+    return found && this.csi !== null;
+  }
+
+  private csiChecked = false;
+
   /** Whether SM tables exist here at all (a restarted object does not know yet). */
   private hasSm(): boolean {
     if (this.smStore) return true;
@@ -100,7 +111,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     const state = this.attachment(ws).state;
     if (state.kind !== "client" || state.phase !== "bound") return this.sendRaw(ws, raw);
     let out = [raw];
-    if (raw.startsWith("<presence") && this.csiStore !== null) out = csiFilter(this.csi, CSI_OWNER, parseTrusted(raw), raw);
+    if (raw.startsWith("<presence") && this.csiInUse()) out = csiFilter(this.csi, CSI_OWNER, parseTrusted(raw), raw);
     for (const one of out) {
       if (!state.smId) {
         this.sendRaw(ws, one);
