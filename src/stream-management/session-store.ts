@@ -53,7 +53,8 @@ export interface NewSession {
   maxQueue: number;
 }
 
-export type EnqueueOutcome = { ok: true; h: number } | { ok: false; reason: "queue-full" | "unknown" };
+/** `unacked` and `requestedAt` after the stanza was kept: what the ack policy needs, without reading again. */
+export type EnqueueOutcome = { ok: true; h: number; unacked: number; requestedAt: number | null } | { ok: false; reason: "queue-full" | "unknown" };
 
 export type StoreAck =
   | { kind: "ack"; released: number }
@@ -171,7 +172,7 @@ export class SmStore {
     }
     if (sent - s.acked >= s.maxQueue) return { ok: false, reason: "queue-full" };
     this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, ?, ?)", id, stanza, now, onWire ? 1 : 0, replaceKey ?? null);
-    return { ok: true, h: wireH(sent + 1) };
+    return { ok: true, h: wireH(sent + 1), unacked: sent + 1 - s.acked, requestedAt: s.requestedAt };
   }
 
   /** Counts one stanza from the client as handled (after it was routed or stored). Returns the new total. */

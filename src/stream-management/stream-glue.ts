@@ -85,7 +85,9 @@ export type SendAction =
 export function beforeSend(store: SmStore, smId: string, stanza: string, now: number): SendAction {
   const e = store.enqueue(smId, stanza, now, true);
   if (!e.ok) return { kind: "overflow", error: streamError("resource-constraint", "too many unacknowledged stanzas") };
-  if (!shouldRequestAck(store.policyView(smId), now)) return { kind: "send", requestAck: null };
+  // By count only: the age of the oldest stanza is the alarm's to check (onSmAlarm), which
+  // saves a read per stanza on the hot path.
+  if (!shouldRequestAck({ unacked: e.unacked, oldestUnackedAt: null, requestedAt: e.requestedAt }, now)) return { kind: "send", requestAck: null };
   store.markRequested(smId, now);
   return { kind: "send", requestAck: ackRequest() };
 }
