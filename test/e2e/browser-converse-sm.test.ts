@@ -12,6 +12,7 @@ import { serveConverse, type StaticServer } from "./browser/serve";
 import { createUser, startGateway, uniqueName, wsUrl, type Gateway } from "./support/gateway";
 import { RawXmpp } from "./support/raw-client";
 import { NS_CSI, NS_SM, chat } from "./support/sm";
+import { rosterSet } from "./support/im";
 
 const named = (dir: Frame["dir"], name: string, ns: string) => (f: Frame) => f.dir === dir && f.el?.getName() === name && f.el.attrs.xmlns === ns;
 
@@ -39,6 +40,10 @@ describe("Converse.js keeps its session (XEP-0198, XEP-0352)", () => {
     const bobBare = `${bob}@localhost`;
     await createUser(aliceBare, "pw", gw!.url);
     await createUser(bobBare, "pw", gw!.url);
+    // Bob in alice's roster, so that Converse lists him and his chat can be opened.
+    const setup = await RawXmpp.login(gw!.url, { username: alice, resource: "setup" });
+    await rosterSet(setup, bobBare, { name: "Bob" });
+    setup.close();
     const context = await chrome.newContext();
     const tab = await ConversePage.open(context, server.url, {
       websocketUrl: wsUrl(gw!.url, "/xmpp-websocket"),
@@ -51,8 +56,10 @@ describe("Converse.js keeps its session (XEP-0198, XEP-0352)", () => {
       // Converse enables SM with resumption when offered.
       const enabled = await tab.frame(named("in", "enabled", NS_SM));
       expect(enabled.el!.attrs.resume).toBe("true");
+      await tab.openChat(bobBare);
       // csi_waiting_time: after 2 s without user activity Converse says <inactive/>; the stream stays.
-      await tab.frame(named("out", "inactive", NS_CSI), { timeout: 15_000 });
+      const quiet = tab.frames.length;
+      await tab.frame(named("out", "inactive", NS_CSI), { from: quiet, timeout: 15_000 });
       const bobC = await RawXmpp.login(gw!.url, { username: bob, resource: "b" });
       bobC.send(chat(`${aliceBare}/browser`, "while-inactive", "delivered while inactive"));
       await expect.poll(() => tab.page.getByText("delivered while inactive").count(), { timeout: 15_000 }).toBeGreaterThan(0);
