@@ -77,6 +77,10 @@ const accounts = {
   pairs: range(P.pairs * 2, (i) => jid("p", i)),
   fanoutStar: jid("fstar", 0),
   fanout: range(Math.max(...P.fanoutK), (i) => jid("f", i)),
+  // The SM variant of fanout gets accounts of its own: the plain run leaves its star
+  // subscribed to every contact, which would make each SM broadcast go to K_max contacts.
+  fanoutSmStar: jid("fsmstar", 0),
+  fanoutSm: range(Math.max(...P.fanoutK), (i) => jid("fsm", i)),
   connect: range(Math.max(...P.connectC), (i) => jid("c", i)),
 };
 
@@ -188,7 +192,7 @@ async function main() {
     // The same gateway with XEP-0198 (resumable) enabled by every client, as real clients do.
     gatewaySm: { name: "gateway+SM", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", sm: true },
   };
-  const all = [...accounts.pairs, accounts.fanoutStar, ...accounts.fanout, ...accounts.connect];
+  const all = [...accounts.pairs, accounts.fanoutStar, ...accounts.fanout, ...accounts.connect, ...(only.has("fanout") ? [accounts.fanoutSmStar, ...accounts.fanoutSm] : [])];
   const secs = await provision(gateway, token, all);
   log(`provisioned ${all.length} accounts in ${secs.toFixed(1)} s`);
   results.provisioning = { accounts: all.length, seconds: Number(secs.toFixed(1)) };
@@ -258,7 +262,10 @@ async function main() {
     profiled("pairs", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
 
   if (only.has("fanout")) await section("fanout", async () => {
-    const r = await withSm("fanout", (t) => fanout(t, { star: accounts.fanoutStar, contacts: accounts.fanout, ks: P.fanoutK, subscribed: t.sm ? P.fanoutK.at(-1) : 0, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages }));
+    const r = await withSm("fanout", (t) => fanout(t, {
+      star: t.sm ? accounts.fanoutSmStar : accounts.fanoutStar, contacts: t.sm ? accounts.fanoutSm : accounts.fanout,
+      ks: P.fanoutK, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages,
+    }));
     results.scenarios.fanout = r;
     log(`  ${P.durationMs / 1000} s per K and target, ${r.gateway.inFlight} presence changes in flight`);
     for (let i = 0; i < P.fanoutK.length; i++) {
