@@ -77,6 +77,10 @@ const accounts = {
   pairs: range(P.pairs * 2, (i) => jid("p", i)),
   fanoutStar: jid("fstar", 0),
   fanout: range(Math.max(...P.fanoutK), (i) => jid("f", i)),
+  // The SM variant of fanout gets accounts of its own: the plain run leaves its star
+  // subscribed to every contact, which would make each SM broadcast go to K_max contacts.
+  fanoutSmStar: jid("fsmstar", 0),
+  fanoutSm: range(Math.max(...P.fanoutK), (i) => jid("fsm", i)),
   connect: range(Math.max(...P.connectC), (i) => jid("c", i)),
 };
 
@@ -185,8 +189,10 @@ async function main() {
   const targets = {
     gateway: { name: "gateway", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" },
     floor: { name: "floor", server: floor, wsUrl: floor.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" },
+    // The same gateway with XEP-0198 (resumable) enabled by every client, as real clients do.
+    gatewaySm: { name: "gateway+SM", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", sm: true },
   };
-  const all = [...accounts.pairs, accounts.fanoutStar, ...accounts.fanout, ...accounts.connect];
+  const all = [...accounts.pairs, accounts.fanoutStar, ...accounts.fanout, ...accounts.connect, ...(only.has("fanout") ? [accounts.fanoutSmStar, ...accounts.fanoutSm] : [])];
   const secs = await provision(gateway, token, all);
   log(`provisioned ${all.length} accounts in ${secs.toFixed(1)} s`);
   results.provisioning = { accounts: all.length, seconds: Number(secs.toFixed(1)) };
@@ -197,23 +203,25 @@ async function main() {
     const g = await run(targets.gateway);
     return { gateway: g, floor: f };
   };
+  // The SM variant of a scenario (pairs, fanout): gateway without and with SM, side by side.
+  const withSm = async (name, run) => {
+    const r = await both(name, run);
+    return { ...r, gatewaySm: await run(targets.gatewaySm) };
+  };
   // Floor, gateway, floor, gateway: each gets half its window in each round, so that the
   // load other users put on the machine weighs on both alike.
-  const alternate = async (run) => {
-    const windows = { floor: [], gateway: [] };
+  const alternate = async (run, names = ["floor", "gateway"]) => {
+    const windows = Object.fromEntries(names.map((n) => [n, []]));
     const last = {};
     for (let i = 0; i < ROUNDS; i++) {
-      for (const name of ["floor", "gateway"]) {
+      for (const name of names) {
         const r = await run(targets[name], P.durationMs / ROUNDS);
         windows[name].push(r.window);
         const { window: _w, ...rest } = r;
         last[name] = { ...rest, errors: (last[name]?.errors ?? 0) + (r.errors ?? 0), stalled: (last[name]?.stalled ?? 0) + (r.stalled ?? 0) };
       }
     }
-    return {
-      gateway: { ...last.gateway, ...figures(mergeWindows(windows.gateway)) },
-      floor: { ...last.floor, ...figures(mergeWindows(windows.floor)) },
-    };
+    return Object.fromEntries(names.map((n) => [n, { ...last[n], ...figures(mergeWindows(windows[n])) }]));
   };
 
   // A scenario that fails is reported and the others still run.
@@ -228,7 +236,7 @@ async function main() {
 
   if (only.has("pairs")) await section("pairs", async () => {
     log("\n[pairs]");
-    const r = await alternate((t, durationMs) => pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs, maxMessages }));
+    const r = await alternate((t, durationMs) => pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs, maxMessages }), ["floor", "gateway", "gatewaySm"]);
     results.scenarios.pairs = r;
     log(`  ${r.gateway.pairs} pairs, one message in flight per pair; ${P.durationMs / 1000} s per target in ${r.gateway.rounds} alternating rounds`);
     row("messages/s", r.gateway.perSec, r.floor.perSec);
@@ -239,6 +247,16 @@ async function main() {
     row("wrangler (node) CPU per message", r.gateway.wranglerNodeCpuUsPerOp, r.floor.wranglerNodeCpuUsPerOp, " µs");
     if (r.gateway.errors) log(`  gateway returned ${r.gateway.errors} message errors`);
     for (const x of ["gateway", "floor"]) if (r[x].stalled) log(`  ${x}: ${r[x].stalled} pairs stalled (a message lost) by the end of a round`);
+    // XEP-0198 on every client: same rounds, same accounts (docs/stream-management.md).
+    const s = r.gatewaySm;
+    log("  with stream management (XEP-0198, resumable) on every client:");
+    row("messages/s, SM", s.perSec, r.floor.perSec);
+    for (const p of ["p50", "p99"]) row(`latency ${p}, SM`, s.latencyMs[p], r.floor.latencyMs[p], " ms");
+    row("server CPU per message, SM", s.cpuUsPerOp, r.floor.cpuUsPerOp, " µs");
+    r.smOverPlain = ratio(s.perSec, r.gateway.perSec);
+    log(`  messages/s with SM ÷ without: ${fmt(r.smOverPlain, "x")} (target ≥ 0.8x)`);
+    if (s.errors) log(`  gateway+SM returned ${s.errors} message errors`);
+    if (s.stalled) log(`  gateway+SM: ${s.stalled} pairs stalled by the end of a round`);
   });
   // Issue 11: the same pairs on the gateway with carbons enabled on every client and every
   // message archived, against pairs without them, alternating in this run.
@@ -266,7 +284,10 @@ async function main() {
     profiled("pairs", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
 
   if (only.has("fanout")) await section("fanout", async () => {
-    const r = await both("fanout", (t) => fanout(t, { star: accounts.fanoutStar, contacts: accounts.fanout, ks: P.fanoutK, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages }));
+    const r = await withSm("fanout", (t) => fanout(t, {
+      star: t.sm ? accounts.fanoutSmStar : accounts.fanoutStar, contacts: t.sm ? accounts.fanoutSm : accounts.fanout,
+      ks: P.fanoutK, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages,
+    }));
     results.scenarios.fanout = r;
     log(`  ${P.durationMs / 1000} s per K and target, ${r.gateway.inFlight} presence changes in flight`);
     for (let i = 0; i < P.fanoutK.length; i++) {
@@ -276,6 +297,10 @@ async function main() {
       for (const p of ["p50", "p99"]) row(`latency ${p}`, g.latencyMs[p], f.latencyMs[p], " ms");
       row("server CPU per delivery", g.cpuUsPerDelivery, f.cpuUsPerDelivery, " µs");
       if (g.lostRounds || f.lostRounds) log(`  presence changes not fully delivered within 5 s: gateway ${g.lostRounds}, floor ${f.lostRounds}`);
+      const sm = r.gatewaySm.runs[i];
+      row("presences delivered/s, SM", sm.deliveredPerSec, f.deliveredPerSec);
+      row("server CPU per delivery, SM", sm.cpuUsPerDelivery, f.cpuUsPerDelivery, " µs");
+      log(`  deliveries/s with SM ÷ without: ${fmt(ratio(sm.deliveredPerSec, g.deliveredPerSec), "x")}${sm.lostRounds ? `; not fully delivered within 5 s: ${sm.lostRounds}` : ""}`);
     }
     const first = (x) => x.runs[0];
     const last = (x) => x.runs[x.runs.length - 1];

@@ -15,6 +15,11 @@ import { type AuditDetail, type AuditEntry, auditLog, countPrivilege, privilegeC
 import { forgetStorage } from "../src/storage/per-storage";
 import { parseTrusted } from "../src/xml/frame-parser";
 import { isSubscriptionType } from "../src/im/subscription";
+import { SmDirectory } from "../src/stream-management/directory-store";
+import type { SmEnding, SmHandOver, SmResumeAnswer } from "../src/stream-management/handover";
+import { NS } from "../src/xml/namespaces";
+import { type Element, errorReply } from "../src/xml/stanza";
+import { bareOf } from "../src/jid/jid";
 
 export class AccountObject extends GatewayObject implements AccountPort {
   private cached: Account | null = null;
@@ -26,6 +31,12 @@ export class AccountObject extends GatewayObject implements AccountPort {
     const account = new Account(this.services, this.gateway.accountEvents, bare, this.ctx.storage.sql);
     account.receiveLocal = async (stanza) => this.deliver(stanza, stanza.toString());
     account.scheduleAlarm = (at) => this.ctx.waitUntil(this.scheduleAlarm(at).catch(() => undefined));
+    account.keepWhileMoving = (r, stanza) => {
+      const kept = this.moves.get(r.resource);
+      if (!kept || kept.from !== r.session) return false;
+      kept.stanzas.push(stanza);
+      return true;
+    };
     this.cached = account;
     return account;
   }
@@ -195,6 +206,96 @@ export class AccountObject extends GatewayObject implements AccountPort {
 
   async privilegeCounts(): Promise<Record<string, number>> {
     return privilegeCounts(this.ctx.storage.sql);
+  }
+
+  // ---- XEP-0198 (src/stream-management, docs/stream-management.md) ----------------------
+
+  private directory: SmDirectory | null = null;
+  /** Resources whose session is moving to a new connection: what arrives meanwhile (memory:
+   *  a move lives within one RPC to the old connection; a restart fails it as a whole). */
+  private moves = new Map<string, { from: string; stanzas: string[] }>();
+
+  private smDirectory(): SmDirectory {
+    return (this.directory ??= new SmDirectory(this.ctx.storage.sql));
+  }
+
+  async smRegister(id: string, resource: string, connection: string): Promise<void> {
+    if (!this.hasAccount()) return;
+    this.smDirectory().register(id, resource, connection, Date.now());
+  }
+
+  /**
+   * §5: the id is looked up in this account's directory only, so another account's id is
+   * simply unknown here (item-not-found, nothing revealed). The old connection gives the
+   * session up first; then, in one synchronous step, the resource changes connection
+   * (no presence is broadcast: contacts never saw it go).
+   */
+  async smResume(previd: string, h: number, connection: string): Promise<SmResumeAnswer> {
+    if (!this.hasAccount()) return { kind: "failed" };
+    const dir = this.smDirectory();
+    const e = dir.get(previd);
+    if (!e) return { kind: "failed" };
+    const live = e.endedAt === null;
+    if (live && !dir.beginMove(previd, connection)) return { kind: "failed" };
+    const kept = { from: e.connection, stanzas: [] as string[] };
+    if (live) this.moves.set(e.resource, kept);
+    let out: SmHandOver;
+    try {
+      out = await this.services.ports.connection(e.connection).smHandOver(previd, this.bare(), h, connection);
+    } catch (err) {
+      console.error("hand-over failed", String(err));
+      out = { kind: "not-found" };
+    }
+    if (live) this.moves.delete(e.resource);
+    if (out.kind === "resumed") {
+      const resources = this.account().resources;
+      const r = resources.get(e.resource);
+      resources.put(r ? { ...r, session: connection } : { resource: e.resource, session: connection, priority: 0, available: false, presence: null, interested: false });
+      dir.finishMove(previd);
+      return { kind: "resumed", snapshot: out.snapshot, pending: kept.stanzas };
+    }
+    if (live) dir.abortMove(previd);
+    // Stanzas kept during a move that failed go the ordinary way.
+    for (const s of kept.stanzas) await this.receive(s).then((answers) => this.sendAll(answers));
+    if (out.kind === "too-high") return out;
+    if (out.kind === "expired") {
+      if (out.rerouted && out.resource) await this.smEnded({ id: previd, resource: out.resource, connection: e.connection, rerouted: out.rerouted, offlineOnly: false });
+      return { kind: "failed", h: out.h };
+    }
+    return { kind: "failed" };
+  }
+
+  /**
+   * A session ended without resumption (docs/stream-management.md §4.6): the resource goes unavailable as on
+   * any disconnect, its messages go where RFC 6121 sends them (offline storage only past
+   * the queue bound), kept IQ requests are answered service-unavailable.
+   */
+  async smEnded(ending: SmEnding): Promise<void> {
+    if (this.hasTable("sm_directory")) this.smDirectory().ended(ending.id, Date.now());
+    if (!this.hasAccount()) return;
+    const account = this.account();
+    await account.unbind(ending.resource, ending.connection);
+    for (const raw of ending.rerouted.messages) {
+      const msg = parseTrusted(raw);
+      const answers = ending.offlineOnly ? this.storeOffline(msg) : await account.receiveMessage(msg, "");
+      await this.sendAll(answers);
+    }
+    await this.sendAll(ending.rerouted.errors);
+  }
+
+  private storeOffline(msg: Element): string[] {
+    const account = this.account();
+    msg.c("delay", { xmlns: NS.delay, from: account.host.domain, stamp: new Date().toISOString() }).t("Offline storage");
+    const refused = account.offline.add(msg.toString(), bareOf(msg.attrs.from ?? ""));
+    return refused ? [errorReply(msg, "service-unavailable", "offline storage is full").toString()] : [];
+  }
+
+  private async sendAll(stanzas: string[]): Promise<void> {
+    for (const s of stanzas) await this.account().send(parseTrusted(s));
+  }
+
+  private bare(): string {
+    return this.ctx.id.name!;
   }
 
   override async alarm(): Promise<void> {

@@ -16,6 +16,15 @@ import { onComponentFrame, onComponentGone } from "../src/component/component-st
 import { closeElement } from "../src/stream/framing";
 import { TokenBucket } from "../src/stream/rate-limit";
 import { type Element, type StreamErrorCondition, streamError } from "../src/xml/stanza";
+import type { SmHandOver } from "../src/stream-management/handover";
+import { SmStore } from "../src/stream-management/session-store";
+import { CsiStore } from "../src/csi/hold-store";
+import { csiFilter } from "../src/csi/csi-glue";
+import { CSI_OWNER, type SmSide } from "../src/stream-management/sm-side";
+import { beforeSend, onSmAlarm } from "../src/stream-management/stream-glue";
+import { endSession } from "../src/stream-management/client-sm";
+import { ACK_REQUEST_AFTER_MS } from "../src/stream-management/ack-policy";
+import { parseTrusted } from "../src/xml/frame-parser";
 
 type StreamState = ClientState | ComponentState;
 interface Attachment { state: StreamState; remoteAddress: string }
@@ -32,8 +41,120 @@ export const COMPONENT_BURST = 20_000;
 /** Frames one connection may have waiting while a handler awaits another object. */
 export const MAX_QUEUED_FRAMES = 256;
 
+type Bound = Extract<ClientState, { phase: "bound" }>;
+
+/** A stanza (not a nonza or stream element), told from its serialisation. */
+function isStanzaText(raw: string): boolean {
+  return raw.startsWith("<message") || raw.startsWith("<presence") || raw.startsWith("<iq");
+}
+
+/** While detached, only the latest presence update per sender is kept (docs/stream-management.md §4.8). */
+function presenceKey(raw: string): string | undefined {
+  if (!raw.startsWith("<presence")) return undefined;
+  const el = parseTrusted(raw);
+  const type = el.attrs.type;
+  return type === undefined || type === "unavailable" ? (el.attrs.from ?? "") : undefined;
+}
+
 export class SessionObject extends GatewayObject implements ConnectionPort {
   private buckets = new WeakMap<WebSocket, TokenBucket>();
+
+  // XEP-0198 / XEP-0352 state lives in this object's SQLite (docs/stream-management.md):
+  // created on first use, so connections that never use them grow no tables.
+  private smStore: SmStore | null = null;
+  private csiStore: CsiStore | null = null;
+  /** Whether an ack-check alarm is already set in this instance (saves a storage read per stanza). */
+  private ackAlarmSet = false;
+
+  private get store(): SmStore {
+    return (this.smStore ??= new SmStore(this.ctx.storage.sql));
+  }
+
+  private get csi(): CsiStore {
+    return (this.csiStore ??= new CsiStore(this.ctx.storage.sql));
+  }
+
+  /** Whether this stream ever sent a CSI nonza (checked once after a wake from hibernation). */
+  private csiInUse(): boolean {
+    if (this.csiStore) return true;
+    if (this.csiChecked) return false;
+    this.csiChecked = true;
+    const found = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'csi_state'").toArray().length > 0;
+    return found && this.csi !== null;
+  }
+
+  private csiChecked = false;
+
+  /** Whether SM tables exist here at all (a restarted object does not know yet). */
+  private hasSm(): boolean {
+    if (this.smStore) return true;
+    const found = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sm_sessions'").toArray().length > 0;
+    return found && this.store !== null;
+  }
+
+  private side(ws: WebSocket): SmSide {
+    const self = this;
+    return {
+      get store() { return self.store; },
+      get csi() { return self.csi; },
+      cfg: this.config.streamManagement,
+      write: (raw) => this.writeStanza(ws, raw),
+      writeRaw: (el) => {
+        try {
+          ws.send(typeof el === "string" ? el : el.toString());
+        } catch {
+          // closing
+        }
+      },
+      scheduleAlarm: (at) => this.scheduleAlarm(at),
+    };
+  }
+
+  /**
+   * The one way a stanza reaches a bound client: held back by CSI (presence while
+   * inactive), then, with SM on, counted and kept before it is written. The INSERT and
+   * the send happen in the same synchronous step: the output gate holds the frame until
+   * the row is durable, so no stanza is on the wire that a restart could forget.
+   */
+  private async writeStanza(ws: WebSocket, raw: string): Promise<void> {
+    const state = this.attachment(ws).state;
+    if (state.kind !== "client" || state.phase !== "bound") return this.sendRaw(ws, raw);
+    let out = [raw];
+    if (raw.startsWith("<presence") && this.csiInUse()) out = csiFilter(this.csi, CSI_OWNER, parseTrusted(raw), raw);
+    for (const one of out) {
+      if (!state.smId) {
+        this.sendRaw(ws, one);
+        continue;
+      }
+      const now = Date.now();
+      const action = beforeSend(this.store, state.smId, one, now);
+      if (action.kind === "overflow") return this.overflow(ws, state, action.error, one);
+      this.sendRaw(ws, one);
+      if (action.requestAck) this.sendRaw(ws, action.requestAck.toString());
+      if (!this.ackAlarmSet) {
+        this.ackAlarmSet = true;
+        await this.scheduleAlarm(now + ACK_REQUEST_AFTER_MS + 1000);
+      }
+    }
+  }
+
+  private sendRaw(ws: WebSocket, raw: string): void {
+    try {
+      ws.send(raw);
+    } catch {
+      // The socket is already closing; nothing to do.
+    }
+  }
+
+  /** Past max_queue: stream error resource-constraint, the session ends, messages to offline storage (CONTRACT.md). */
+  private async overflow(ws: WebSocket | null, state: Bound, error: Element, refused: string): Promise<void> {
+    const smId = state.smId!;
+    await endSession(this.services.ports.account(state.bare), this.store, smId, this.ctx.id.toString(), true, [refused]);
+    if (ws) {
+      this.sendRaw(ws, error.toString());
+      await this.connection(ws).close();
+    }
+  }
 
   /** The upgrade request, forwarded by the Worker (which already checked the subprotocol). */
   override async fetch(request: Request): Promise<Response> {
@@ -60,7 +181,10 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     const ctx = this.ctx;
     const buckets = this.buckets;
     const save = (a: Attachment) => this.saveAttachment(ws, a);
+    const self = this;
+    const sm = attachment.state.kind === "client" ? this.side(ws) : undefined;
     const conn = {
+      sm,
       services,
       config,
       secrets: { component: (jid: string) => componentSecret(env, jid) },
@@ -72,11 +196,15 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
         save({ state: structuredClone(conn.state), remoteAddress: attachment.remoteAddress });
       },
       send(el: Element | string) {
-        try {
-          ws.send(typeof el === "string" ? el : el.toString());
-        } catch {
-          // The socket is already closing; nothing to do.
+        const raw = typeof el === "string" ? el : el.toString();
+        const st = conn.state;
+        // Stanzas on a bound client stream go through the one counted writer (the
+        // attachment, not conn.state, says whether SM is on: it is what was saved).
+        if (st.kind === "client" && st.phase === "bound" && isStanzaText(raw)) {
+          conn.waitUntil(self.writeStanza(ws, raw));
+          return;
         }
+        self.sendRaw(ws, raw);
       },
       async close(condition?: StreamErrorCondition, text?: string) {
         if (condition) conn.send(streamError(condition, text));
@@ -147,17 +275,31 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
 
   private async gone(ws: WebSocket): Promise<void> {
     const conn = this.connection(ws);
-    if (conn.state.kind === "client") await onClientGone(conn as Connection<ClientState>);
+    if (conn.state.kind === "client") await onClientGone(conn as Connection<ClientState>, true);
     else await onComponentGone(conn as Connection<ComponentState>);
   }
 
-  /** UNAUTHENTICATED_TIMEOUT_MS after the upgrade: connection-timeout unless bound or ready. */
+  /**
+   * UNAUTHENTICATED_TIMEOUT_MS after the upgrade: connection-timeout unless bound or
+   * ready. With XEP-0198: ack requests by time, a socket found gone after a restart
+   * (no event tells us), and the end of a session whose resumption window passed.
+   */
   override async alarm(): Promise<void> {
     for (const ws of this.ctx.getWebSockets()) {
       const conn = this.connection(ws);
       if (conn.state.kind === "client") await onClientTimeout(conn as Connection<ClientState>);
       else if (conn.state.phase !== "ready" && conn.state.phase !== "closed") await conn.close("connection-timeout", "the handshake took too long");
     }
+    if (!this.hasSm()) return;
+    this.ackAlarmSet = false;
+    const now = Date.now();
+    const ws = this.boundSocket();
+    const current = this.store.current();
+    const hasSocket = ws !== null && current !== null && ws.state.smId === current.id;
+    const action = onSmAlarm(this.store, current?.id ?? null, hasSocket, now);
+    if (action.requestAck && ws) this.sendRaw(ws.ws, action.requestAck.toString());
+    for (const id of action.expired) await this.endHere(id, false, []);
+    if (action.next !== null) await this.scheduleAlarm(action.next);
   }
 
   /** The XEP-0355 requests pending at this connection, when it is a ready component's. */
@@ -195,13 +337,53 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return this.ctx.getWebSockets()[0] ?? null;
   }
 
+  /** The open socket of a bound client stream, with its state. */
+  private boundSocket(): { ws: WebSocket; state: Bound } | null {
+    const ws = this.socket();
+    if (!ws || ws.readyState !== WebSocket.OPEN) return null;
+    const state = this.attachment(ws).state;
+    return state.kind === "client" && state.phase === "bound" ? { ws, state } : null;
+  }
+
+  /** Ends an SM session held here: its account gets what it held. */
+  private async endHere(id: string, offlineOnly: boolean, extra: string[]): Promise<void> {
+    const s = this.store.get(id);
+    if (!s) return;
+    await endSession(this.services.ports.account(s.account), this.store, id, this.ctx.id.toString(), offlineOnly, extra);
+  }
+
+  /**
+   * A stanza for a session whose socket is gone (closed, or cut by a restart without an
+   * event): kept for its client while the resumption window runs (docs/stream-management.md §4.4). False
+   * when there is no such session.
+   */
+  private async keepDetached(stanza: string, full: string | null): Promise<boolean> {
+    if (!this.hasSm()) return false;
+    const s = this.store.current();
+    if (!s || !s.resumable || s.account === "" || s.resource === "") return false;
+    if (full !== null && `${s.account}/${s.resource}` !== full) return false;
+    const now = Date.now();
+    if (s.detachedSince === null) {
+      const expiry = this.store.detach(s.id, now);
+      if (expiry !== null) await this.scheduleAlarm(expiry);
+    }
+    const kept = this.store.enqueue(s.id, stanza, now, false, presenceKey(stanza));
+    if (!kept.ok) await this.endHere(s.id, true, [stanza]);
+    return true;
+  }
+
   /** Delivers a stanza to this connection. False when the connection is gone. */
   async deliver(stanza: string): Promise<boolean> {
     const ws = this.socket();
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return this.keepDetached(stanza, null);
     const state = this.attachment(ws).state;
+    if (state.kind === "client" && state.phase === "bind" && state.resuming) {
+      // A resumption is moving the session here: kept behind its queue (client-sm.ts).
+      return this.store.enqueue(state.resuming, stanza, Date.now(), false).ok;
+    }
+    if (state.phase === "closed") return this.keepDetached(stanza, null);
     if (state.phase !== "bound" && state.phase !== "ready") return false;
-    ws.send(stanza);
+    await this.writeStanza(ws, stanza);
     return true;
   }
 
@@ -209,10 +391,11 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
    *  sender's shortcut past the recipient's account; see src/routing/direct.ts). */
   async deliverTo(full: string, stanza: string): Promise<boolean> {
     const ws = this.socket();
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return this.keepDetached(stanza, full);
     const state = this.attachment(ws).state;
+    if (state.phase === "closed") return this.keepDetached(stanza, full);
     if (state.phase !== "bound" || state.full !== full) return false;
-    ws.send(stanza);
+    await this.writeStanza(ws, stanza);
     return true;
   }
 
@@ -227,16 +410,64 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return true;
   }
 
-  /** Whether this connection is still open (the account uses it to forget cut connections). */
+
+  /** Whether this connection is still open, or its XEP-0198 session waits for resumption
+   *  (the account uses it to forget cut connections). */
   async alive(): Promise<boolean> {
     const ws = this.socket();
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    return this.attachment(ws).state.phase !== "closed";
+    if (ws && ws.readyState === WebSocket.OPEN && this.attachment(ws).state.phase !== "closed") return true;
+    if (!this.hasSm()) return false;
+    const s = this.store.current();
+    if (!s || !s.resumable || s.resource === "") return false;
+    if (s.detachedSince === null) {
+      const expiry = this.store.detach(s.id, Date.now());
+      if (expiry !== null) await this.scheduleAlarm(expiry);
+    }
+    return true;
   }
 
   /** Ends this connection with a stream error (conflict, account deleted, shutdown). */
   async kick(condition: StreamErrorCondition, text?: string): Promise<void> {
     const ws = this.socket();
-    if (ws) await this.connection(ws).close(condition, text);
+    if (ws && ws.readyState === WebSocket.OPEN) return this.connection(ws).close(condition, text);
+    // No socket: a detached session ends now (its resource was replaced or the account went).
+    const s = this.hasSm() ? this.store.current() : null;
+    if (s && s.resource !== "") await this.endHere(s.id, false, []);
+  }
+
+  /**
+   * XEP-0198 §5, the old connection's part: in one synchronous step, check and release
+   * what the client acknowledged, take the session out of this object, and close a
+   * still-open old socket with stream error conflict (CONTRACT.md). Its resource is
+   * not unbound: the account gives it to the new connection.
+   */
+  async smHandOver(previd: string, account: string, h: number, to: string): Promise<SmHandOver> {
+    const out = this.store.takeForResume(previd, account, h, to, Date.now());
+    switch (out.kind) {
+      case "not-found":
+        return { kind: "not-found" };
+      case "too-high":
+        return { kind: "too-high", h: out.h, sendCount: out.sendCount };
+      case "expired":
+        return out.ended
+          ? { kind: "expired", h: out.handledIn, resource: out.ended.resource, rerouted: out.ended.rerouted }
+          : { kind: "expired", h: out.handledIn };
+      case "resumed": {
+        const snapshot = this.store.exportSession(previd)!;
+        const ws = this.socket();
+        if (ws) {
+          const a = this.attachment(ws);
+          this.saveAttachment(ws, { ...a, state: { kind: "client", phase: "closed" } });
+          this.sendRaw(ws, streamError("conflict", "the session was resumed on another connection").toString());
+          this.sendRaw(ws, closeElement().toString());
+          try {
+            ws.close(1000, "conflict");
+          } catch {
+            // already closed
+          }
+        }
+        return { kind: "resumed", snapshot };
+      }
+    }
   }
 }

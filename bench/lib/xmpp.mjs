@@ -11,6 +11,7 @@ import { createHash, createHmac, pbkdf2, randomBytes } from "node:crypto";
 const FRAMING = "urn:ietf:params:xml:ns:xmpp-framing";
 const SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
 const BIND = "urn:ietf:params:xml:ns:xmpp-bind";
+const SM = "urn:xmpp:sm:3";
 
 export { attr } from "./frame-attr.mjs";
 import { attr } from "./frame-attr.mjs";
@@ -67,6 +68,7 @@ class Socket {
       });
       ws.on("message", (data) => {
         const frame = data.toString();
+        if (this.smOn && this.smFrame(frame)) return;
         if (this.onFrame) return this.onFrame(frame);
         const w = this.waiters.shift();
         if (w) w.resolve(frame);
@@ -77,6 +79,16 @@ class Socket {
 
   fail(e) {
     for (const w of this.waiters.splice(0)) w.reject(e);
+  }
+
+  /** XEP-0198 §4 as a real client does it: count stanzas, answer <r/> with <a h/>. True when consumed. */
+  smFrame(frame) {
+    if (frame.startsWith("<r ") || frame.startsWith("<r/")) {
+      this.ws.send(`<a xmlns='${SM}' h='${this.inbound % 4294967296}'/>`);
+      return true;
+    }
+    if (frame.startsWith("<message") || frame.startsWith("<presence") || frame.startsWith("<iq")) this.inbound++;
+    return false;
   }
 
   send(frame) {
@@ -133,7 +145,7 @@ class Socket {
  * else PLAIN) → restart → bind; `presence()` sends the initial presence.
  */
 export class Client extends Socket {
-  constructor(wsBase, { bare, password, resource = "bench", mechanism = "SCRAM-SHA-1" }) {
+  constructor(wsBase, { bare, password, resource = "bench", mechanism = "SCRAM-SHA-1", sm = false }) {
     super(`${wsBase}/xmpp-websocket?user=${encodeURIComponent(bare)}`);
     this.bare = bare;
     this.local = bare.slice(0, bare.indexOf("@"));
@@ -143,6 +155,9 @@ export class Client extends Socket {
     this.wanted = mechanism;
     this.full = `${bare}/${resource}`;
     this.mechanism = null;
+    this.sm = sm; // enable XEP-0198 (with resumption) when the server offers it
+    this.smOn = false;
+    this.inbound = 0;
   }
 
   openStream() {
@@ -172,6 +187,12 @@ export class Client extends Socket {
     const jid = childText(r, "jid");
     if (attr(r, "type") !== "result" || !jid) throw new Error(`${this.bare}: bind failed: ${r.slice(0, 300)}`);
     this.full = jid;
+    if (this.sm && f2.includes(SM)) {
+      this.send(`<enable xmlns='${SM}' resume='true'/>`);
+      const e = await this.nextMatching((f) => f.startsWith("<enabled") || f.startsWith("<failed"));
+      if (!e.startsWith("<enabled")) throw new Error(`${this.bare}: SM enable failed: ${e.slice(0, 300)}`);
+      this.smOn = true;
+    }
   }
 
   async plain() {

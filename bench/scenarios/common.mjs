@@ -21,7 +21,7 @@ export async function pool(items, concurrency, fn) {
 /** Logs accounts in (login + initial presence), returns the clients, frames discarded. */
 export async function loginAll(target, bares, { concurrency = 20 } = {}) {
   const clients = await pool(bares, concurrency, async (bare) => {
-    const c = new Client(target.wsUrl, { bare, password: PASSWORD, mechanism: target.mechanism });
+    const c = new Client(target.wsUrl, { bare, password: PASSWORD, mechanism: target.mechanism, sm: target.sm === true });
     await c.login();
     c.onFrame = () => {};
     c.presence();

@@ -50,7 +50,7 @@ async function subscribe(target, star, contacts) {
 
 /** `subscribed`: how many of `contacts` are already mutual contacts of the star (a re-run). */
 export async function fanout(target, { star: starBare, contacts: contactBares, ks, subscribed = 0, warmupMs, durationMs, maxMessages }) {
-  const star = new Client(target.wsUrl, { bare: starBare, password: PASSWORD, mechanism: target.mechanism });
+  const star = new Client(target.wsUrl, { bare: starBare, password: PASSWORD, mechanism: target.mechanism, sm: target.sm === true });
   await star.login();
   star.onFrame = () => {};
   star.presence();

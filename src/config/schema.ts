@@ -25,6 +25,7 @@ import {
   type RosterAccess,
 } from "./types";
 import { clientNamespaceProblem } from "./client-delegation";
+import { parseStreamManagement } from "../stream-management/config";
 import {
   type Checked, type Table, boolean, checkComponentJid, checkDomain, checkEntity, checkName, entry, field, integer, kindOf, oneOf, onlyKeys, record, show, table,
 } from "./checks";
@@ -53,7 +54,7 @@ interface Context {
   components: ReadonlySet<string>;
 }
 
-const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms", "web_client", "archive"] as const;
+const TOP_KEYS = ["hosts", "components", "limits", "delegation_timeout_ms", "web_client", "archive", "stream_management"] as const;
 const ARCHIVE_KEYS = ["retention_days", "max_messages"];
 const HOST_KEYS = ["registration", "privileged_entities", "delegations", "client_delegation"] as const;
 const GRANT_KEYS = ["roster", "push", "message", "presence", "iq"] as const;
@@ -318,7 +319,9 @@ export function parseXmppConfig(value: unknown): Omit<GatewayConfig, "adminToken
   // GET / serves Converse.js unless this is false.
   const webClient = t.web_client === undefined ? true : boolean(t.web_client, field(root, "web_client"));
   const archive = parseArchive(t.archive, field(root, "archive"));
+  const streamManagement = parseStreamManagement(t.stream_management, field(root, "stream_management"));
+  if (streamManagement instanceof ConfigError) throw streamManagement;
 
-  return { hosts, components, limits, delegationTimeoutMs, webClient, archive };
+  return { hosts, components, limits, delegationTimeoutMs, webClient, archive, streamManagement };
 }
 

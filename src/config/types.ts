@@ -90,6 +90,9 @@ export interface GatewayConfig {
   /** Whether GET / serves the web client (XMPP_CONFIG.web_client, default true). */
   webClient: boolean;
   archive: ArchiveSettings;
+  /** XEP-0198 (CONTRACT.md "Sessions that survive"): `stream_management`, parsed by
+   *  src/stream-management/config.ts (same shape as its StreamManagementConfig). */
+  streamManagement: { resumeWindow: number; maxQueue: number };
   /** null when the administration API is off. Use redactConfig() before showing a config. */
   adminToken: string | null;
 }

@@ -92,6 +92,7 @@ export class Account {
 
   /** Sends to one resource's connection; a vanished connection loses its resource. True when delivered. */
   async toResource(r: BoundResource, stanza: string): Promise<boolean> {
+    if (this.keepWhileMoving(r, stanza)) return true;
     const delivered = await tryDeliver(this.services.ports.connection(r.session), stanza);
     // A connection still binding (the bind result not sent yet) refuses stanzas but is not gone.
     if (!delivered && this.resources.get(r.resource)?.session === r.session && !(await this.isAlive(r))) {
@@ -138,6 +139,10 @@ export class Account {
 
   /** A stanza this account sends to itself, handed over in place (set by the account object). */
   receiveLocal: (stanza: Element) => Promise<string[]> = async () => [];
+
+  /** XEP-0198: keeps a stanza for a resource whose session is moving to a new connection
+   *  (set by the account object; true when kept). */
+  keepWhileMoving: (r: BoundResource, stanza: string) => boolean = () => false;
 
   /** Wakes the account object at `at` (epoch ms) for work that falls due (set by the account object). */
   scheduleAlarm: (at: number) => void = () => undefined;

@@ -19,6 +19,7 @@ export interface ResourceSummary {
   available: boolean;
   priority: number;
 }
+import type { SmEnding, SmHandOver, SmResumeAnswer } from "../stream-management/handover";
 
 /** The account of one bare JID (AccountObject). Stanzas travel as strings. */
 export interface AccountPort {
@@ -45,6 +46,12 @@ export interface AccountPort {
   privilegeCounts(): Promise<Record<string, number>>;
   /** The last privileged actions of this entity (XEP-0356 audit). */
   privilegeLog(): Promise<AuditEntry[]>;
+  /** XEP-0198: a resumable session `id` was enabled for `resource` on `connection` (the account's directory). */
+  smRegister(id: string, resource: string, connection: string): Promise<void>;
+  /** XEP-0198 §5: `<resume previd h/>` on `connection`, authenticated as this account. */
+  smResume(previd: string, h: number, connection: string): Promise<SmResumeAnswer>;
+  /** A session ended without resumption: its resource goes, what it held is delivered or answered. */
+  smEnded(ending: SmEnding): Promise<void>;
 }
 
 /** One WebSocket connection (ConnectionObject), client or component. */
@@ -62,6 +69,8 @@ export interface ConnectionPort {
   delegationCounts(): Promise<Record<string, DelegationCounts>>;
   alive(): Promise<boolean>;
   kick(condition: StreamErrorCondition, text?: string): Promise<void>;
+  /** XEP-0198 §5: hands session `previd` of `account` (client acknowledged `h`) over to connection `to`. */
+  smHandOver(previd: string, account: string, h: number, to: string): Promise<SmHandOver>;
 }
 
 /** The mailbox of one component JID (ComponentObject). */

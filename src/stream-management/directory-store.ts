@@ -1,7 +1,7 @@
 // The account's directory of its stream-management sessions: which connection object
 // holds each resumable session (by its id), so that a <resume previid/> on a new
 // connection, which knows only its account and the id, finds the old one. Kept in the
-// account object (see DESIGN.md): reachable by bare JID, single-threaded, and the owner
+// account object (see docs/stream-management.md): reachable by bare JID, single-threaded, and the owner
 // of the resources table that decides delivery, so the takeover is one step there.
 //
 // A row stays for a while after its session ended, so that a late <resume/> still
@@ -14,7 +14,7 @@ export interface DirectoryEntry {
   connection: string;
   /** When the session ended (ms), null while it lives. */
   endedAt: number | null;
-  /** Set while a resumption moves the session to `movingTo` (see DESIGN.md). */
+  /** Set while a resumption moves the session to `movingTo` (see docs/stream-management.md). */
   movingTo: string | null;
 }
 

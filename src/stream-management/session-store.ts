@@ -10,7 +10,7 @@
 // kept presence can be replaced (only the latest per sender is kept while detached)
 // without renumbering.
 //
-// The class works in any object's SQLite (its tables are prefixed sm_); see DESIGN.md
+// The class works in any object's SQLite (its tables are prefixed sm_); see docs/stream-management.md
 // for where it lives and why. Synchronous SQL: each operation is one atomic step of the
 // single-threaded object, and the output gate holds any socket send that follows it
 // until the write is durable.
@@ -53,7 +53,8 @@ export interface NewSession {
   maxQueue: number;
 }
 
-export type EnqueueOutcome = { ok: true; h: number } | { ok: false; reason: "queue-full" | "unknown" };
+/** `unacked` and `requestedAt` after the stanza was kept: what the ack policy needs, without reading again. */
+export type EnqueueOutcome = { ok: true; h: number; unacked: number; requestedAt: number | null } | { ok: false; reason: "queue-full" | "unknown" };
 
 export type StoreAck =
   | { kind: "ack"; released: number }
@@ -81,7 +82,7 @@ export type ResumeOutcome =
   | { kind: "too-high"; h: number; sendCount: number }
   | { kind: "resumed"; handledIn: number; resource: string; previousConnection: string; wasDetached: boolean; stanzas: string[] };
 
-/** A session on the move between objects (./DESIGN.md, resumption). */
+/** A session on the move between objects (docs/stream-management.md, resumption). */
 export interface SmSnapshot {
   session: Omit<SmSession, "connection" | "detachedSince" | "requestedAt">;
   rows: { stanza: string; at: number; onWire: boolean; replaceKey: string | null }[];
@@ -132,6 +133,18 @@ export class SmStore {
     return r ? toSession(r) : null;
   }
 
+  /** The live session this object holds (a connection object holds at most one), if any. */
+  current(): SmSession | null {
+    const r = this.sql.exec<Row>(`${SELECT_SESSION} ORDER BY s.rowid DESC LIMIT 1`).toArray()[0];
+    return r ? toSession(r) : null;
+  }
+
+  /** Drops a session without a trace (a resumption that failed leaves no placeholder behind). */
+  discard(id: string): void {
+    this.sql.exec("DELETE FROM sm_queue WHERE session = ?", id);
+    this.sql.exec("DELETE FROM sm_sessions WHERE id = ?", id);
+  }
+
   /** The live session of a resource of `account`, if any. */
   byResource(account: string, resource: string): SmSession | null {
     const r = this.sql.exec<Row>(`${SELECT_SESSION} WHERE s.account = ? AND s.resource = ?`, account, resource).toArray()[0];
@@ -159,7 +172,7 @@ export class SmStore {
     }
     if (sent - s.acked >= s.maxQueue) return { ok: false, reason: "queue-full" };
     this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, ?, ?)", id, stanza, now, onWire ? 1 : 0, replaceKey ?? null);
-    return { ok: true, h: wireH(sent + 1) };
+    return { ok: true, h: wireH(sent + 1), unacked: sent + 1 - s.acked, requestedAt: s.requestedAt };
   }
 
   /** Counts one stanza from the client as handled (after it was routed or stored). Returns the new total. */
@@ -259,7 +272,7 @@ export class SmStore {
 
   /**
    * The detached sessions whose window has passed, in order of expiry, left in place:
-   * the caller hands what each holds to the account first and ends it after (DESIGN.md
+   * the caller hands what each holds to the account first and ends it after (docs/stream-management.md
    * §4.6), so a crash in between reroutes twice rather than never.
    */
   dueIds(now: number): string[] {

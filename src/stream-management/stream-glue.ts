@@ -29,7 +29,7 @@ export type SmAction =
   | { kind: "none" }
   /** End the stream with this stream error. */
   | { kind: "close"; error: Element }
-  /** Ask the account to resume `previd` with `h` (DESIGN.md, resumption). */
+  /** Ask the account to resume `previd` with `h` (docs/stream-management.md, resumption). */
   | { kind: "resume"; previd: string; h: number };
 
 export function onSmNonza(store: SmStore, view: SmStreamView, el: Element, cfg: StreamManagementConfig, now: number): SmAction {
@@ -74,7 +74,7 @@ export type SendAction =
   /** Write the stanza; then an <r/> when `requestAck`. */
   | { kind: "send"; requestAck: Element | null }
   /** Past max_queue: end the stream with resource-constraint and end the session (its
-   *  held messages and this stanza go where RFC 6121 sends them: DESIGN.md). */
+   *  held messages and this stanza go where RFC 6121 sends them: docs/stream-management.md). */
   | { kind: "overflow"; error: Element };
 
 /**
@@ -85,7 +85,9 @@ export type SendAction =
 export function beforeSend(store: SmStore, smId: string, stanza: string, now: number): SendAction {
   const e = store.enqueue(smId, stanza, now, true);
   if (!e.ok) return { kind: "overflow", error: streamError("resource-constraint", "too many unacknowledged stanzas") };
-  if (!shouldRequestAck(store.policyView(smId), now)) return { kind: "send", requestAck: null };
+  // By count only: the age of the oldest stanza is the alarm's to check (onSmAlarm), which
+  // saves a read per stanza on the hot path.
+  if (!shouldRequestAck({ unacked: e.unacked, oldestUnackedAt: null, requestedAt: e.requestedAt }, now)) return { kind: "send", requestAck: null };
   store.markRequested(smId, now);
   return { kind: "send", requestAck: ackRequest() };
 }
@@ -95,7 +97,7 @@ export interface AlarmAction {
   requestAck: Element | null;
   /** The session was found without a socket (a restart gives no event) and is now detached. */
   detached: boolean;
-  /** Sessions whose window has passed: end them as DESIGN.md §4.6 says. */
+  /** Sessions whose window has passed: end them as docs/stream-management.md §4.6 says. */
   expired: string[];
   /** When to set the object's alarm next (ms), null for none. */
   next: number | null;

@@ -7,6 +7,8 @@ export type ClientState =
   | { kind: "client"; phase: "connected" }
   | { kind: "client"; phase: "sasl"; host: string; streamId: string; scram?: ScramPending; failures?: number; attempts?: number }
   | { kind: "client"; phase: "restart"; host: string; bare: string }
-  | { kind: "client"; phase: "bind"; host: string; bare: string; streamId: string }
-  | { kind: "client"; phase: "bound"; host: string; bare: string; resource: string; full: string; streamId: string }
+  // `resuming`: a XEP-0198 <resume/> is under way; stanzas for the session are kept under that id.
+  | { kind: "client"; phase: "bind"; host: string; bare: string; streamId: string; resuming?: string }
+  // `smId`: XEP-0198 is on for this stream (its session in the connection object's SmStore).
+  | { kind: "client"; phase: "bound"; host: string; bare: string; resource: string; full: string; streamId: string; smId?: string }
   | { kind: "client"; phase: "closed" };

@@ -9,6 +9,9 @@ import { handleBoundStanza } from "../pipeline/client-stanza";
 import { parseFrame, utf8Length } from "../xml/frame-parser";
 import { NS } from "../xml/namespaces";
 import { type Element, errorReply, iqResult, isResponse, xml } from "../xml/stanza";
+import { smFeature } from "../stream-management/protocol";
+import { csiFeature } from "../csi/csi";
+import { countHandled, isSmOrCsiNonza, onNonza, onStreamEnd } from "../stream-management/client-sm";
 
 type Conn = Connection<ClientState>;
 
@@ -31,9 +34,16 @@ export async function onClientFrame(conn: Conn, frame: string): Promise<void> {
     case "sasl":
       return onSasl(conn, state, el);
     case "bind":
+      if (conn.sm && isSmOrCsiNonza(el)) return onNonza(conn, conn.sm, el);
+      if (state.resuming) return conn.close("not-authorized", "wait for the answer to <resume/>");
       return onBind(conn, state, el);
     case "bound":
-      return handleBoundStanza(conn, state, el);
+      // XEP-0198 / XEP-0352 nonzas: not stanzas, not counted, never unsupported-stanza-type.
+      if (conn.sm && isSmOrCsiNonza(el)) return onNonza(conn, conn.sm, el);
+      await handleBoundStanza(conn, state, el);
+      // XEP-0198 §4: counted once handled (routed, stored, or answered).
+      if (conn.sm) countHandled(conn, conn.sm);
+      return;
   }
 }
 
@@ -81,6 +91,7 @@ async function onOpen(conn: Conn, el: Element, restart: Extract<ClientState, { p
       xml("bind", { xmlns: NS.bind }),
       xml("session", { xmlns: NS.session }, xml("optional")),
       xml("ver", { xmlns: NS.rosterVersioning }),
+      ...(conn.sm ? [smFeature(), csiFeature()] : []),
     ),
   );
 }
@@ -149,12 +160,18 @@ export async function onClientTimeout(conn: Conn): Promise<void> {
   return conn.close("connection-timeout", "authentication and resource binding took too long");
 }
 
-/** Called when the socket goes away, cleanly or not: the account forgets this resource. */
-export async function onClientGone(conn: Conn): Promise<void> {
+/**
+ * Called when the stream ends: the account forgets this resource. `lost`: the socket
+ * went without a closing handshake; a resumable XEP-0198 session then keeps the
+ * resource for its client (src/stream-management/client-sm.ts).
+ */
+export async function onClientGone(conn: Conn, lost = false): Promise<void> {
   const state = conn.state;
   conn.state = { kind: "client", phase: "closed" };
   conn.save();
-  if (state.phase === "bound") await conn.services.ports.account(state.bare).unbind(state.resource, conn.sessionId);
+  if (state.phase !== "bound") return;
+  if (conn.sm && (await onStreamEnd(conn, conn.sm, state, lost))) return;
+  await conn.services.ports.account(state.bare).unbind(state.resource, conn.sessionId);
 }
 
 export { closeElement };

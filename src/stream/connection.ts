@@ -3,6 +3,7 @@
 import type { GatewayConfig } from "../config";
 import type { Services } from "../pipeline/context";
 import type { Element, StreamErrorCondition } from "../xml/stanza";
+import type { SmSide } from "../stream-management/sm-side";
 
 export interface Connection<State> {
   readonly services: Services;
@@ -26,6 +27,8 @@ export interface Connection<State> {
     answer(stanza: Element): Promise<boolean>;
     closed(): Promise<void>;
   };
+  /** XEP-0198 / XEP-0352 support of the object holding a client socket. */
+  readonly sm?: SmSide;
   /** Keeps the object alive until `p` settles (work after the reply). */
   waitUntil(p: Promise<unknown>): void;
 }

@@ -107,6 +107,7 @@ const EXPECTED_EXAMPLE: GatewayConfig = {
   delegationTimeoutMs: 30000,
   webClient: true,
   archive: { retentionDays: 7, maxMessages: 10_000 },
+  streamManagement: { resumeWindow: 300, maxQueue: 500 },
   adminToken: null,
 };
 
@@ -484,12 +485,12 @@ describe("client_delegation (XEP-0355 client mode allowlist)", () => {
 
 describe("unknown keys are refused at every level, by name", () => {
   const cases: Array<[string, (c: Example) => void, string, string]> = [
-    ["top level", (c) => void (c.host = {}), "XMPP_CONFIG.host", "hosts, components, limits, delegation_timeout_ms, web_client, archive"],
+    ["top level", (c) => void (c.host = {}), "XMPP_CONFIG.host", "hosts, components, limits, delegation_timeout_ms, web_client, archive, stream_management"],
     ["host", (c) => void ((c.hosts.localhost as HostIn).registation = true), `${H}.registation`, "registration, privileged_entities, delegations, client_delegation"],
     ["privileged entity", (c) => void ((c.hosts.localhost as HostIn).privileged_entities["pubsub.localhost"].rooster = "get"), `${PUBSUB}.rooster`, "roster, push, message, presence, iq"],
     ["delegation", (c) => void ((c.hosts.localhost as HostIn).delegations["urn:xmpp:mam:2"].filter = ["node"]), `${H}.delegations["urn:xmpp:mam:2"].filter`, "jid, filtering"],
     ["limits", (c) => void (c.limits = { max_stanza: 2048 }), "XMPP_CONFIG.limits.max_stanza", "max_stanza_size, rate_per_second, burst, auth_failures_before_delay"],
-    ["key with a dot", (c) => void (c["hosts.localhost"] = {}), 'XMPP_CONFIG["hosts.localhost"]', "hosts, components, limits, delegation_timeout_ms, web_client, archive"],
+    ["key with a dot", (c) => void (c["hosts.localhost"] = {}), 'XMPP_CONFIG["hosts.localhost"]', "hosts, components, limits, delegation_timeout_ms, web_client, archive, stream_management"],
     ["archive", (c) => void (c.archive = { retention: 1 }), "XMPP_CONFIG.archive.retention", "retention_days, max_messages"],
   ];
   it.each(cases)("%s", (_name, edit, key, expected) => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/types";
 import { parseStreamManagement } from "../../src/stream-management/config";
+import { parseConfig } from "../../src/config";
 
 function errorOf(raw: unknown): ConfigError {
   const r = parseStreamManagement(raw);
@@ -48,5 +49,25 @@ describe("stream_management configuration", () => {
   it("uses the path it is given", () => {
     const r = parseStreamManagement({ max_queue: -1 }, "cfg.sm");
     expect(r instanceof ConfigError && r.key).toBe("cfg.sm.max_queue");
+  });
+});
+
+describe("stream_management in XMPP_CONFIG", () => {
+  const base = { hosts: { localhost: {} } };
+
+  it("is read by the configuration parser, with defaults when absent", () => {
+    expect(parseConfig({ XMPP_CONFIG: base }).streamManagement).toEqual({ resumeWindow: 300, maxQueue: 500 });
+    expect(parseConfig({ XMPP_CONFIG: { ...base, stream_management: { resume_window: 5, max_queue: 20 } } }).streamManagement).toEqual({ resumeWindow: 5, maxQueue: 20 });
+  });
+
+  it("refuses a bad value, naming the key", () => {
+    let error: unknown;
+    try {
+      parseConfig({ XMPP_CONFIG: { ...base, stream_management: { resume_window: 0 } } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe("XMPP_CONFIG.stream_management.resume_window");
   });
 });

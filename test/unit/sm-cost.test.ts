@@ -1,5 +1,5 @@
 // What stream management costs in storage per stanza (src/stream-management/
-// DESIGN.md, "Cost"): rows written (SQLite's total_changes()), for the
+// docs/stream-management.md, "Cost"): rows written (SQLite's total_changes()), for the
 // hot path: one stanza out (kept before the send), one in (counted), and the ack that
 // releases a batch. A guard against the hot path growing unnoticed.
 import { describe, expect, it } from "vitest";

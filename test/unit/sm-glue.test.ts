@@ -154,7 +154,7 @@ describe("the connection object's alarm", () => {
       beforeSend(store, s.id, msg(1), 1000);
       expect(onSmAlarm(store, s.id, false, 31_000)).toEqual({ requestAck: null, detached: true, expired: [], next: 91_000 });
       expect(store.get(s.id)!.detachedSince).toBe(31_000);
-      // At the deadline: due for the caller to end (DESIGN.md §4.6), nothing later.
+      // At the deadline: due for the caller to end (docs/stream-management.md §4.6), nothing later.
       expect(onSmAlarm(store, s.id, false, 91_000)).toEqual({ requestAck: null, detached: false, expired: [s.id], next: null });
       expect(store.get(s.id)).not.toBeNull();
     });

@@ -1,5 +1,5 @@
 // Resumption moves a session from the old connection object to the new one
-// (src/stream-management/DESIGN.md): export from one Durable Object's SQLite,
+// (docs/stream-management.md): export from one Durable Object's SQLite,
 // import into another's, with the account's directory telling where each session lives.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
@@ -50,7 +50,7 @@ describe("moving a session between objects", () => {
       expect(store.queue(id)).toEqual([msg("m2"), msg("m3"), msg("k1")]);
       // All of it is written right after <resumed/>: on the wire, never replaced any more.
       expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sm_queue WHERE session = ? AND on_wire = 0", id).one().n).toBe(0);
-      expect(store.enqueue(id, msg("m5"), 30, true)).toEqual({ ok: true, h: 5 });
+      expect(store.enqueue(id, msg("m5"), 30, true)).toEqual({ ok: true, h: 5, unacked: 4, requestedAt: null });
       expect(store.ack(id, 4)).toEqual({ kind: "ack", released: 3 });
       expect(store.queue(id)).toEqual([msg("m5")]);
       expect(store.handled(id)).toBe(3);

@@ -30,7 +30,9 @@ describe("SmStore: counting and acknowledging", () => {
       const s = store.create(session());
       expect(s.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
       expect(s).toMatchObject({ account: ALICE, resource: "phone", resumable: true, resumeWindow: 300, handledIn: 0, sent: 0, acked: 0, detachedSince: null });
-      expect([1, 2, 3].map((i) => store.enqueue(s.id, msg(`m${i}`), 1000, true))).toEqual([{ ok: true, h: 1 }, { ok: true, h: 2 }, { ok: true, h: 3 }]);
+      expect([1, 2, 3].map((i) => store.enqueue(s.id, msg(`m${i}`), 1000, true))).toEqual([
+        { ok: true, h: 1, unacked: 1, requestedAt: null }, { ok: true, h: 2, unacked: 2, requestedAt: null }, { ok: true, h: 3, unacked: 3, requestedAt: null },
+      ]);
       expect(store.ack(s.id, 2)).toEqual({ kind: "ack", released: 2 });
       expect(store.queue(s.id)).toEqual([msg("m3")]);
       expect(store.get(s.id)).toMatchObject({ sent: 3, acked: 2 });
@@ -68,7 +70,8 @@ describe("SmStore: counting and acknowledging", () => {
       const s = store.create(session());
       sql.exec("UPDATE sm_sessions SET acked = ? WHERE id = ?", H_MODULUS - 2, s.id); // sent = acked + queued
       expect([1, 2, 3, 4].map((i) => store.enqueue(s.id, msg(`w${i}`), 1, true))).toEqual([
-        { ok: true, h: 4294967295 }, { ok: true, h: 0 }, { ok: true, h: 1 }, { ok: true, h: 2 },
+        { ok: true, h: 4294967295, unacked: 1, requestedAt: null }, { ok: true, h: 0, unacked: 2, requestedAt: null },
+        { ok: true, h: 1, unacked: 3, requestedAt: null }, { ok: true, h: 2, unacked: 4, requestedAt: null },
       ]);
       expect(store.ack(s.id, 0)).toEqual({ kind: "ack", released: 2 });
       expect(store.queue(s.id)).toEqual([msg("w3"), msg("w4")]);
@@ -88,7 +91,7 @@ describe("SmStore: the queue bound", () => {
       expect(store.get(s.id)!.sent).toBe(3);
       expect(store.queue(s.id)).toHaveLength(3);
       store.ack(s.id, 1);
-      expect(store.enqueue(s.id, msg("m4"), 1, true)).toEqual({ ok: true, h: 4 });
+      expect(store.enqueue(s.id, msg("m4"), 1, true)).toEqual({ ok: true, h: 4, unacked: 3, requestedAt: null });
       // Past the bound the caller ends the session: what it held comes back for offline storage.
       expect(store.enqueue(s.id, msg("m5"), 1, true).ok).toBe(false);
       const ended = store.end(s.id, 2)!;
@@ -131,7 +134,7 @@ describe("SmStore: resumption", () => {
       expect(store.get(s.id)).toMatchObject({ connection: "conn-2", detachedSince: null, sent: 4, acked: 1 });
       expect(store.nextExpiry()).toBeNull();
       // Counting goes on from there: the resent stanzas are 2..4, the next new one is 5.
-      expect(store.enqueue(s.id, msg("m5"), 4000, true)).toEqual({ ok: true, h: 5 });
+      expect(store.enqueue(s.id, msg("m5"), 4000, true)).toEqual({ ok: true, h: 5, unacked: 4, requestedAt: null });
       expect(store.ack(s.id, 5)).toEqual({ kind: "ack", released: 4 });
       expect(store.queue(s.id)).toEqual([]);
     });

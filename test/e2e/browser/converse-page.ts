@@ -50,11 +50,11 @@ export class ConversePage {
   static async open(
     context: BrowserContext,
     pageUrl: string,
-    opts: { websocketUrl: string; jid: string; password: string },
+    opts: { websocketUrl: string; jid: string; password: string; extra?: Record<string, string> },
   ): Promise<ConversePage> {
     const page = await context.newPage();
     const cp = new ConversePage(page);
-    const q = new URLSearchParams({ ws: opts.websocketUrl, jid: opts.jid, password: opts.password });
+    const q = new URLSearchParams({ ws: opts.websocketUrl, jid: opts.jid, password: opts.password, ...opts.extra });
     await page.goto(`${pageUrl}/?${q.toString()}`);
     return cp;
   }

@@ -70,9 +70,10 @@ function projectSnapshot(): string {
  * and waits until GET /health answers 200.
  */
 export async function startGateway(
-  opts: { persistDir?: string; vars?: Record<string, string>; expectHealthy?: boolean } = {},
+  opts: { persistDir?: string; vars?: Record<string, string>; expectHealthy?: boolean; port?: number } = {},
 ): Promise<Gateway> {
-  const port = await freePort();
+  // `port`: the same address again (a restart that clients reconnect to on their own).
+  const port = opts.port ?? (await freePort());
   const inspectorPort = await freePort();
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), "xmpp-edge-e2e-"));
   const vars: Record<string, string> = {

@@ -19,7 +19,9 @@ declare module "@xmpp/client" {
       get(child: Element, to?: string, timeoutMs?: number): Promise<Element>;
       set(child: Element, to?: string, timeoutMs?: number): Promise<Element>;
     };
-    reconnect: { stop(): void };
+    reconnect: { stop(): void; start(): void; reconnect(): Promise<void> };
+    /** @xmpp/stream-management (XEP-0198), on by default when the server offers it. */
+    streamManagement: { enabled: boolean; id: string; on(event: "resumed" | "fail" | "ack", listener: (...args: unknown[]) => void): void };
     jid?: Address;
   }
   export function client(options: {
