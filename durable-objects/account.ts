@@ -11,6 +11,7 @@ import type { ClientAnswer, ClientCommand } from "../src/delegation/client-mode/
 import { runClientCommand } from "../src/delegation/client-mode/commands";
 import { grantStore } from "../src/delegation/client-mode/store";
 import { presencesForEntity } from "../src/privilege/account-hooks";
+import { blockState } from "../src/blocking/state";
 import { type AuditDetail, type AuditEntry, auditLog, countPrivilege, privilegeCounts, recordAuditDetail } from "../src/privilege/store";
 import { forgetStorage } from "../src/storage/per-storage";
 import { parseTrusted } from "../src/xml/frame-parser";
@@ -198,6 +199,11 @@ export class AccountObject extends GatewayObject implements AccountPort {
   async recordPrivilege(key: string, detail?: AuditDetail): Promise<void> {
     countPrivilege(this.ctx.storage.sql, key);
     if (detail) recordAuditDetail(this.ctx.storage.sql, detail);
+  }
+
+  async outgoingView(): Promise<{ blocked: string[] }> {
+    if (!this.hasAccount()) return { blocked: [] };
+    return { blocked: [...blockState(this.account()).list()] };
   }
 
   async privilegeLog(): Promise<AuditEntry[]> {

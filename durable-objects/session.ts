@@ -8,6 +8,7 @@ import { componentSecret } from "../src/config";
 import type { Connection } from "../src/stream/connection";
 import type { ConnectionPort } from "../src/ports/ports";
 import { ConnectionDelegations } from "../src/delegation/connection-delegations";
+import { forgetSenderView } from "../src/im/sender-view";
 import type { DelegationCounts } from "../src/delegation/counters";
 import type { ClientState } from "../src/stream/client-state";
 import type { ComponentState } from "../src/component/component-state";
@@ -318,6 +319,10 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       this.delegations = new ConnectionDelegations(this.services, jid, this.ctx.storage.sql, write);
     }
     return this.delegations;
+  }
+
+  async forgetSenderView(bare: string): Promise<void> {
+    forgetSenderView(bare);
   }
 
   /** XEP-0355 fast path (src/delegation/connection-delegations.ts); null when this is not `jid`'s ready stream. */

@@ -79,6 +79,10 @@ async function blockingIq(ctx: AccountContext): Promise<boolean> {
   if (outcome.requestedList && from.includes("/") && sender) state.interested.set(sender, true, bound);
   const wasBlocked = contactsMatching(account, outcome.unblocked);
   state.changed();
+  // The user's connections decide alone while nothing changes (src/im/sender-view.ts): tell them.
+  if (outcome.blocked.length || outcome.unblocked.length) {
+    await Promise.all(bound.map((r) => account.services.ports.connection(r.session).forgetSenderView(account.bare).catch(() => undefined)));
+  }
   ctx.reply(outcome.reply);
   await Promise.all(outcome.pushes.map((push, i) => account.toResource(interested[i]!, push.toString())));
   await unavailableTo(account, contactsMatching(account, outcome.blocked));

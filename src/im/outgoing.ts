@@ -1,10 +1,12 @@
-// What a user sends passes through their own account before it is routed: the account
-// may refuse it (XEP-0191: a blocked recipient) and acts on the messages it lets go
-// (XEP-0313 outgoing archive, XEP-0280 sent carbons), through AccountEvents.outboundFilter
-// and messageSent. One RPC to the sender's account per stanza a client sends to someone
-// else; a message a privileged component sends on a user's behalf (XEP-0356 §4.3,
-// `message=outgoing`: routed from the server with the user's bare JID as `from`) counts
-// as sent by the user and takes the same path.
+// What a user sends passes through their own account: the account may refuse it
+// (XEP-0191: a blocked recipient) and acts on the messages it lets go (XEP-0313 outgoing
+// archive, XEP-0280 sent carbons), through AccountEvents.outboundFilter and messageSent.
+// A client's connection knows its account's blocklist (./sender-view.ts), so only a
+// stanza the account would refuse waits for it; a message it lets go is handed to the
+// account after it left (archive and sent carbons need no answer), and IQs and presences
+// do not involve it at all. A message a privileged component sends on a user's behalf
+// (XEP-0356 §4.3, `message=outgoing`: routed from the server with the user's bare JID as
+// `from`) counts as sent by the user and passes through the account first.
 //
 // Messages to an account then go through that account's object (blocklist, archive,
 // received carbons), ahead of the direct route to the recipient's connection
@@ -13,6 +15,7 @@ import type { Feature } from "../features/feature";
 import { PRIORITY } from "../features/feature";
 import type { RouteContext } from "../pipeline/context";
 import { answer } from "../pipeline/answer";
+import { sendsBlocked } from "./sender-view";
 
 /** After the guards, before delegation and every handler that acts on a stanza. */
 const OUTGOING_PRIORITY = PRIORITY.guard - 10;
@@ -30,7 +33,19 @@ function senderOf(ctx: RouteContext): { bare: string; resource: string } | null 
 async function throughSenderAccount(ctx: RouteContext): Promise<boolean> {
   const sender = senderOf(ctx);
   if (!sender) return false;
-  const refused = await ctx.services.ports.account(sender.bare).outgoing(sender.resource, ctx.stanza.toString());
+  const { ports } = ctx.services;
+  const account = ports.account(sender.bare);
+  // A client's stanza that its account would let through does not wait for the account:
+  // a message is archived and carbon-copied there after it left (no answer is needed),
+  // an IQ or a presence does not involve the sender's account at all.
+  if (ctx.origin.kind === "client" && !(await sendsBlocked(ports, sender.bare, ctx.stanza.attrs.to ?? ""))) {
+    if (ctx.name === "message") {
+      const raw = ctx.stanza.toString();
+      ctx.services.waitUntil(account.outgoing(sender.resource, raw));
+    }
+    return false;
+  }
+  const refused = await account.outgoing(sender.resource, ctx.stanza.toString());
   return refused === null ? false : answer(ctx, ...refused);
 }
 

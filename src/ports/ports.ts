@@ -46,6 +46,8 @@ export interface AccountPort {
   privilegeCounts(): Promise<Record<string, number>>;
   /** The last privileged actions of this entity (XEP-0356 audit). */
   privilegeLog(): Promise<AuditEntry[]>;
+  /** What the user's connections need to decide alone whether a stanza needs the account (src/im/sender-view.ts). */
+  outgoingView(): Promise<{ blocked: string[] }>;
   /** XEP-0198: a resumable session `id` was enabled for `resource` on `connection` (the account's directory). */
   smRegister(id: string, resource: string, connection: string): Promise<void>;
   /** XEP-0198 §5: `<resume previd h/>` on `connection`, authenticated as this account. */
@@ -62,6 +64,8 @@ export interface ConnectionPort {
   deliverTo(full: string, stanza: string): Promise<boolean>;
   /** Writes only if this connection is the ready stream of exactly the component `jid`. */
   deliverToComponent(jid: string, stanza: string): Promise<boolean>;
+  /** The user's blocklist changed: drop what this connection knows of it (src/im/sender-view.ts). */
+  forgetSenderView(bare: string): Promise<void>;
   /** XEP-0355 fast path: forwards a delegated request if this is the ready stream of the
    *  component `jid` (then the answers for its sender), else null. */
   delegate(jid: string, iq: string, host: string): Promise<string[] | null>;
