@@ -3,7 +3,7 @@
 // data, logs, free loopback ports), started in its own process group and stopped by the
 // bench. The system's /etc configuration and services are never touched. Clients connect
 // over WebSocket (RFC 7395, /xmpp-websocket); the component over TCP (XEP-0114).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
@@ -140,6 +140,7 @@ export async function startPeer(name, { stateDir, ports, host, component, secret
   const out = openSync(logFile, "a");
   let cmd;
   let args;
+  let user = {};
   if (name === "prosody") {
     writeFileSync(join(dir, "prosody.cfg.lua"), prosodyConfig({ dir, ports, host, component, secret, ns }));
     cmd = "/usr/bin/prosody";
@@ -147,12 +148,18 @@ export async function startPeer(name, { stateDir, ports, host, component, secret
   } else {
     writeFileSync(join(dir, "ejabberd.yml"), ejabberdConfig({ dir, ports, host, component, secret }));
     writeFileSync(join(dir, "ejabberdctl.cfg"), "");
+    // ejabberdctl run by root switches to the package's user through su, whose child leaves
+    // our process group: we start it as that user ourselves, and the directory is its.
+    if (process.getuid?.() === 0) {
+      execFileSync("chown", ["-R", "ejabberd:ejabberd", dir]);
+      user = { uid: Number(execFileSync("id", ["-u", "ejabberd"]).toString()), gid: Number(execFileSync("id", ["-g", "ejabberd"]).toString()) };
+    }
     cmd = "/usr/sbin/ejabberdctl";
     // A node name of our own: never the system service's node.
     args = ["--config", join(dir, "ejabberd.yml"), "--ctl-config", join(dir, "ejabberdctl.cfg"), "--logs", join(dir, "logs"), "--spool", join(dir, "db"),
       "--node", `bench${ports.c2s}@localhost`, "foreground"];
   }
-  const child = spawn(cmd, args, { cwd: dir, detached: true, stdio: ["ignore", out, out], env: { ...process.env, HOME: dir } });
+  const child = spawn(cmd, args, { cwd: dir, detached: true, stdio: ["ignore", out, out], env: { ...process.env, HOME: dir }, ...user });
   let exited = false;
   child.on("exit", () => (exited = true));
   const pgid = child.pid;
