@@ -227,11 +227,12 @@ out.push(`| --- | --- | ---: | ---: | --- | ---: | ---: |${costs ? " ---: |" : "
 for (const r of rows) {
   out.push(`| ${r.kind} | ${r.per} | ${fmt(r.instances)} | ${fmt(r.totalPerSec)} | ${r.busiest} | ${r.busiestPerSec} | ${r.ofLimit}% |${costs ? ` ${r.cpuCores ?? "not measured"} |` : ""} ${r.shards} |`);
 }
-const first = [...rows].sort((a, b) => b.busiestPerSec - a.busiestPerSec)[0];
+const top = Math.max(...rows.map((r) => r.busiestPerSec));
+const first = rows.filter((r) => r.busiestPerSec === top);
 out.push("");
-out.push(`First to reach the limit: ${first.kind}, ${first.busiest}, at ${first.busiestPerSec} requests/s (${first.ofLimit}% of it)${first.ofLimit >= 100 ? ": SATURATED" : ""}.`);
+out.push(`First to reach the limit: ${first.map((r) => `${r.kind}, ${r.busiest}`).join("; and, tied, ")}, at ${top} requests/s (${first[0].ofLimit}% of it)${first[0].ofLimit >= 100 ? ": SATURATED" : ""}.`);
 for (const r of rows.filter((x) => x.shards > 1)) {
-  out.push(`- ${r.kind}: ${r.busiestPerSec}/s on one instance; ${r.shards} shards keep each under ${P.limit * P.headroom}/s (${Math.round(r.busiestPerSec / r.shards)}/s each): ${r.how}.`);
+  out.push(`- ${r.kind}: ${r.busiestPerSec}/s on one instance; ${r.shards} shards keep each at or under ${P.limit * P.headroom}/s (${Math.round(r.busiestPerSec / r.shards)}/s each): ${r.how}.`);
 }
 // Where the popular account stops being fine: events per follower per s.
 const perFollower = ops.reduce((a, op) => a + followerEvents(op), 0) / P.followers;
