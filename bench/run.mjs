@@ -24,6 +24,8 @@
 //   npm run bench -- --state-dir=/tmp  put the servers' persisted state there (default: /dev/shm)
 //   npm run bench -- --peer prosody   also run every scenario against Prosody (or ejabberd) when
 //                                 installed, and print the gateway's ratios to it beside the floor's
+//   npm run bench -- --baseline-rev=REV  also a second gateway built from REV (git archive), measured
+//                                 in the same alternating rounds: an A/B of two trees in one run
 import { randomBytes } from "node:crypto";
 import { execSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -59,6 +61,13 @@ const profileOf = new Set((option("profile") ?? "").split(",").filter(Boolean));
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
 // --peer prosody | --peer=ejabberd: a third target, started from a temporary directory (bench/lib/peer.mjs).
 const peerName = option("peer") ?? (argv.includes("--peer") ? argv[argv.indexOf("--peer") + 1] : undefined);
+// --baseline-rev=REV: the third target is a second gateway, built from REV.
+const baselineRev = option("baseline-rev");
+if (baselineRev && peerName) {
+  console.error("bench: --peer and --baseline-rev take the same third place; use one");
+  process.exit(2);
+}
+const thirdName = peerName ?? (baselineRev ? `gateway@${baselineRev}` : undefined);
 if (peerName !== undefined) {
   const why = missingPeer(peerName);
   if (why) {
@@ -151,14 +160,14 @@ function describeTree(dir, rev) {
 
 /** Prints one figure row: gateway value, floor value, ratio; and the peer's value and the gateway's ratio to it. */
 function row(label, g, f, unit = "", p) {
-  const peer = peerName ? `   ${peerName} ${fmt(p, unit).padStart(12)}   ratio ${fmt(ratio(g, p), "x")}` : "";
+  const peer = thirdName ? `   ${thirdName} ${fmt(p, unit).padStart(12)}   ratio ${fmt(ratio(g, p), "x")}` : "";
   log(`  ${label.padEnd(40)} gateway ${fmt(g, unit).padStart(12)}   floor ${fmt(f, unit).padStart(12)}   ratio ${fmt(ratio(g, f), "x")}${peer}`);
 }
 
 async function main() {
   const token = randomBytes(16).toString("hex");
-  const [gp, gi, fp, fi, pc2s, phttp, pcomp] = await freePorts(peerName ? 7 : 4, portBase);
-  log(`starting gateway (:${gp}) and floor (:${fp})${peerName ? ` and ${peerName} (:${phttp})` : ""} ...`);
+  const [gp, gi, fp, fi, pc2s, phttp, pcomp] = await freePorts(thirdName ? 7 : 4, portBase);
+  log(`starting gateway (:${gp}) and floor (:${fp})${thirdName ? ` and ${thirdName} (:${phttp})` : ""} ...`);
   // The gateway runs from a snapshot of the sources taken now (see snapshotWorker);
   // --live-source runs wrangler dev on src/ directly instead.
   buildDir = mkdtempSync(join(stateDir, "bench-build-"));
@@ -181,12 +190,26 @@ async function main() {
       });
   results.machine.gatewaySource = snapshot ? "snapshot (wrangler deploy --dry-run, run with no_bundle)" : "live src/";
   gatewayBundle = snapshot?.bundle ?? null;
+  // The baseline's tree and snapshot, in a directory of their own under buildDir.
+  let baselineSnapshot = null;
+  if (baselineRev) {
+    const dir = join(buildDir, "baseline");
+    const tree = join(dir, "src-tree");
+    mkdirSync(tree, { recursive: true });
+    execSync(`git -C ${JSON.stringify(root)} archive ${baselineRev} | tar -x -C ${JSON.stringify(tree)}`);
+    symlinkSync(join(root, "node_modules"), join(tree, "node_modules"));
+    baselineSnapshot = await snapshotWorker(tree, "wrangler.toml", dir);
+    results.machine.baselineTree = describeTree(tree, baselineRev);
+    log(`  ${thirdName} built from ${results.machine.baselineTree}`);
+  }
+  const gatewayVars = { ADMIN_TOKEN: token, XMPP_CONFIG: JSON.stringify(gatewayConfig), COMPONENT_SECRETS: JSON.stringify({ [COMPONENT]: COMPONENT_SECRET }) };
   const started = await Promise.allSettled([
     startWrangler({
       root, name: "gateway", port: gp, inspectorPort: gi, readyPath: "/health", stateDir, configFile: snapshot?.config,
-      vars: { ADMIN_TOKEN: token, XMPP_CONFIG: JSON.stringify(gatewayConfig), COMPONENT_SECRETS: JSON.stringify({ [COMPONENT]: COMPONENT_SECRET }) },
+      vars: gatewayVars,
     }),
     startWrangler({ root, name: "floor", port: fp, inspectorPort: fi, configFile: "bench/floor/wrangler.toml", stateDir }),
+    ...(baselineSnapshot ? [startWrangler({ root, name: thirdName, port: phttp, inspectorPort: pcomp, readyPath: "/health", stateDir, configFile: baselineSnapshot.config, vars: gatewayVars })] : []),
     ...(peerName ? [startPeer(peerName, { stateDir, ports: { c2s: pc2s, http: phttp, component: pcomp }, host: HOST, component: COMPONENT, secret: COMPONENT_SECRET, ns: BENCH_NS })] : []),
   ]);
   for (const s of started) if (s.status === "fulfilled") servers.push(s.value);
@@ -201,14 +224,19 @@ async function main() {
     gateway: { name: "gateway", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" },
     floor: { name: "floor", server: floor, wsUrl: floor.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" },
   };
-  if (peer) targets.peer = { name: peerName, server: peer, wsUrl: peer.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", newComponent: peerComponent(peer) };
+  if (peerName) targets.peer = { name: peerName, server: peer, wsUrl: peer.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", newComponent: peerComponent(peer) };
+  if (baselineRev) {
+    peer.delegation = true;
+    targets.peer = { name: thirdName, server: peer, wsUrl: peer.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" };
+  }
   const names = peer ? ["floor", "gateway", "peer"] : ["floor", "gateway"];
-  results.machine.peer = peerName ?? null;
+  results.machine.peer = thirdName ?? null;
   const all = [...accounts.pairs, accounts.fanoutStar, ...accounts.fanout, ...accounts.connect];
   const secs = await provision(gateway, token, all);
   log(`provisioned ${all.length} accounts in ${secs.toFixed(1)} s`);
   results.provisioning = { accounts: all.length, seconds: Number(secs.toFixed(1)) };
-  if (peer) {
+  if (baselineRev) log(`provisioned them on ${thirdName} in ${(await provision(peer, token, all)).toFixed(1)} s`);
+  if (peerName) {
     const t0 = performance.now();
     await pool(all, 8, (bare) => registerInBand(peer.wsUrl, bare, PASSWORD));
     log(`registered ${all.length} accounts on ${peerName} (in-band) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -258,7 +286,7 @@ async function main() {
     row("generator cores busy", r.gateway.generatorCoresBusy, r.floor.generatorCoresBusy, "", r.peer?.generatorCoresBusy);
     row("wrangler (node) CPU per message", r.gateway.wranglerNodeCpuUsPerOp, r.floor.wranglerNodeCpuUsPerOp, " µs");
     if (r.gateway.errors) log(`  gateway returned ${r.gateway.errors} message errors`);
-    for (const x of ["gateway", "floor"]) if (r[x].stalled) log(`  ${x}: ${r[x].stalled} pairs stalled (a message lost) by the end of a round`);
+    for (const x of names) if (r[x].stalled) log(`  ${x}: ${r[x].stalled} pairs stalled (a message lost) by the end of a round`);
   });
   if (profileOf.has("pairs")) await section("profile-pairs", () =>
     profiled("pairs", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
@@ -352,7 +380,7 @@ async function main() {
       if (pm.delegated) r.peer.delegated = { ...fig(pm, "delegated"), errors: pm.delegated.errors, firstError: pm.delegated.firstError };
       for (const mode of ["direct", "delegated"]) {
         const pmode = r.peer[mode];
-        if (pmode && !pmode.count) log(`  ${peerName} ${mode}: no successful round trip (${pmode.errors} errors${pmode.firstError ? `; first: ${pmode.firstError}` : ""})`);
+        if (pmode && !pmode.count) log(`  ${thirdName} ${mode}: no successful round trip (${pmode.errors} errors${pmode.firstError ? `; first: ${pmode.firstError}` : ""})`);
       }
     }
     results.scenarios.delegated = r;
