@@ -22,6 +22,10 @@
 //   npm run bench -- --gateway-dir=DIR  build the gateway from another checkout (A/B runs)
 //   npm run bench -- --gateway-rev=HEAD  build it from a committed revision (git archive)
 //   npm run bench -- --state-dir=/tmp  put the servers' persisted state there (default: /dev/shm)
+//   npm run bench -- --peer prosody   also run every scenario against Prosody (or ejabberd) when
+//                                 installed, and print the gateway's ratios to it beside the floor's
+//   npm run bench -- --baseline-rev=REV  also a second gateway built from REV (git archive), measured
+//                                 in the same alternating rounds: an A/B of two trees in one run
 import { randomBytes } from "node:crypto";
 import { execSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -33,6 +37,8 @@ import { figures, fmt, mergeWindows, ratio } from "./lib/stats.mjs";
 import { scramClientCost } from "./lib/xmpp.mjs";
 import { findBundle, sourceMapOf, startProfile, summarise } from "./lib/profile.mjs";
 import { markdownTable } from "./lib/report.mjs";
+import { missingPeer, peerComponent, startPeer } from "./lib/peer.mjs";
+import { registerInBand } from "./lib/register.mjs";
 import { pool, PASSWORD } from "./scenarios/common.mjs";
 import { pairs } from "./scenarios/pairs.mjs";
 import { fanout } from "./scenarios/fanout.mjs";
@@ -53,6 +59,22 @@ const portBase = option("port-base") ? Number(option("port-base")) : undefined;
 const stateDir = option("state-dir") ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 const profileOf = new Set((option("profile") ?? "").split(",").filter(Boolean));
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
+// --peer prosody | --peer=ejabberd: a third target, started from a temporary directory (bench/lib/peer.mjs).
+const peerName = option("peer") ?? (argv.includes("--peer") ? argv[argv.indexOf("--peer") + 1] : undefined);
+// --baseline-rev=REV: the third target is a second gateway, built from REV.
+const baselineRev = option("baseline-rev");
+if (baselineRev && peerName) {
+  console.error("bench: --peer and --baseline-rev take the same third place; use one");
+  process.exit(2);
+}
+const thirdName = peerName ?? (baselineRev ? `gateway@${baselineRev}` : undefined);
+if (peerName !== undefined) {
+  const why = missingPeer(peerName);
+  if (why) {
+    console.error(`bench: --peer ${peerName}: ${why}`);
+    process.exit(2);
+  }
+}
 
 const HOST = "localhost";
 const COMPONENT = "bench.localhost";
@@ -140,15 +162,16 @@ function describeTree(dir, rev) {
   }
 }
 
-/** Prints one figure row: gateway value, floor value, ratio. */
-function row(label, g, f, unit = "") {
-  log(`  ${label.padEnd(40)} gateway ${fmt(g, unit).padStart(12)}   floor ${fmt(f, unit).padStart(12)}   ratio ${fmt(ratio(g, f), "x")}`);
+/** Prints one figure row: gateway value, floor value, ratio; and the peer's value and the gateway's ratio to it. */
+function row(label, g, f, unit = "", p) {
+  const peer = thirdName ? `   ${thirdName} ${fmt(p, unit).padStart(12)}   ratio ${fmt(ratio(g, p), "x")}` : "";
+  log(`  ${label.padEnd(40)} gateway ${fmt(g, unit).padStart(12)}   floor ${fmt(f, unit).padStart(12)}   ratio ${fmt(ratio(g, f), "x")}${peer}`);
 }
 
 async function main() {
   const token = randomBytes(16).toString("hex");
-  const [gp, gi, fp, fi] = await freePorts(4, portBase);
-  log(`starting gateway (:${gp}) and floor (:${fp}) ...`);
+  const [gp, gi, fp, fi, pc2s, phttp, pcomp] = await freePorts(thirdName ? 7 : 4, portBase);
+  log(`starting gateway (:${gp}) and floor (:${fp})${thirdName ? ` and ${thirdName} (:${phttp})` : ""} ...`);
   // The gateway runs from a snapshot of the sources taken now (see snapshotWorker);
   // --live-source runs wrangler dev on src/ directly instead.
   buildDir = mkdtempSync(join(stateDir, "bench-build-"));
@@ -171,16 +194,31 @@ async function main() {
       });
   results.machine.gatewaySource = snapshot ? "snapshot (wrangler deploy --dry-run, run with no_bundle)" : "live src/";
   gatewayBundle = snapshot?.bundle ?? null;
+  // The baseline's tree and snapshot, in a directory of their own under buildDir.
+  let baselineSnapshot = null;
+  if (baselineRev) {
+    const dir = join(buildDir, "baseline");
+    const tree = join(dir, "src-tree");
+    mkdirSync(tree, { recursive: true });
+    execSync(`git -C ${JSON.stringify(root)} archive ${baselineRev} | tar -x -C ${JSON.stringify(tree)}`);
+    symlinkSync(join(root, "node_modules"), join(tree, "node_modules"));
+    baselineSnapshot = await snapshotWorker(tree, "wrangler.toml", dir);
+    results.machine.baselineTree = describeTree(tree, baselineRev);
+    log(`  ${thirdName} built from ${results.machine.baselineTree}`);
+  }
+  const gatewayVars = { ADMIN_TOKEN: token, XMPP_CONFIG: JSON.stringify(gatewayConfig), COMPONENT_SECRETS: JSON.stringify({ [COMPONENT]: COMPONENT_SECRET }) };
   const started = await Promise.allSettled([
     startWrangler({
       root, name: "gateway", port: gp, inspectorPort: gi, readyPath: "/health", stateDir, configFile: snapshot?.config,
-      vars: { ADMIN_TOKEN: token, XMPP_CONFIG: JSON.stringify(gatewayConfig), COMPONENT_SECRETS: JSON.stringify({ [COMPONENT]: COMPONENT_SECRET }) },
+      vars: gatewayVars,
     }),
     startWrangler({ root, name: "floor", port: fp, inspectorPort: fi, configFile: "bench/floor/wrangler.toml", stateDir }),
+    ...(baselineSnapshot ? [startWrangler({ root, name: thirdName, port: phttp, inspectorPort: pcomp, readyPath: "/health", stateDir, configFile: baselineSnapshot.config, vars: gatewayVars })] : []),
+    ...(peerName ? [startPeer(peerName, { stateDir, ports: { c2s: pc2s, http: phttp, component: pcomp }, host: HOST, component: COMPONENT, secret: COMPONENT_SECRET, ns: BENCH_NS })] : []),
   ]);
   for (const s of started) if (s.status === "fulfilled") servers.push(s.value);
   for (const s of started) if (s.status === "rejected") throw s.reason;
-  const [gateway, floor] = servers;
+  const [gateway, floor, peer] = servers;
   for (const s of servers) {
     const procs = groupProcesses(s.pgid).map((p) => p.comm);
     log(`  ${s.name}: process group ${s.pgid}: ${procs.join(", ")}`);
@@ -192,16 +230,29 @@ async function main() {
     // The same gateway with XEP-0198 (resumable) enabled by every client, as real clients do.
     gatewaySm: { name: "gateway+SM", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", sm: true },
   };
+  if (peerName) targets.peer = { name: peerName, server: peer, wsUrl: peer.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", newComponent: peerComponent(peer) };
+  if (baselineRev) {
+    peer.delegation = true;
+    targets.peer = { name: thirdName, server: peer, wsUrl: peer.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" };
+  }
+  const names = peer ? ["floor", "gateway", "peer"] : ["floor", "gateway"];
+  results.machine.peer = thirdName ?? null;
   const all = [...accounts.pairs, accounts.fanoutStar, ...accounts.fanout, ...accounts.connect, ...(only.has("fanout") ? [accounts.fanoutSmStar, ...accounts.fanoutSm] : [])];
   const secs = await provision(gateway, token, all);
   log(`provisioned ${all.length} accounts in ${secs.toFixed(1)} s`);
   results.provisioning = { accounts: all.length, seconds: Number(secs.toFixed(1)) };
+  if (baselineRev) log(`provisioned them on ${thirdName} in ${(await provision(peer, token, all)).toFixed(1)} s`);
+  if (peerName) {
+    const t0 = performance.now();
+    await pool(all, 8, (bare) => registerInBand(peer.wsUrl, bare, PASSWORD));
+    log(`registered ${all.length} accounts on ${peerName} (in-band) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
 
   const both = async (name, run) => {
     log(`\n[${name}]`);
-    const f = await run(targets.floor);
-    const g = await run(targets.gateway);
-    return { gateway: g, floor: f };
+    const out = {};
+    for (const n of names) out[n] = await run(targets[n]);
+    return out;
   };
   // The SM variant of a scenario (pairs, fanout): gateway without and with SM, side by side.
   const withSm = async (name, run) => {
@@ -210,18 +261,18 @@ async function main() {
   };
   // Floor, gateway, floor, gateway: each gets half its window in each round, so that the
   // load other users put on the machine weighs on both alike.
-  const alternate = async (run, names = ["floor", "gateway"]) => {
-    const windows = Object.fromEntries(names.map((n) => [n, []]));
+  const alternate = async (run, which = names) => {
+    const windows = Object.fromEntries(which.map((n) => [n, []]));
     const last = {};
     for (let i = 0; i < ROUNDS; i++) {
-      for (const name of names) {
+      for (const name of which) {
         const r = await run(targets[name], P.durationMs / ROUNDS);
         windows[name].push(r.window);
         const { window: _w, ...rest } = r;
         last[name] = { ...rest, errors: (last[name]?.errors ?? 0) + (r.errors ?? 0), stalled: (last[name]?.stalled ?? 0) + (r.stalled ?? 0) };
       }
     }
-    return Object.fromEntries(names.map((n) => [n, { ...last[n], ...figures(mergeWindows(windows[n])) }]));
+    return Object.fromEntries(which.map((n) => [n, { ...last[n], ...figures(mergeWindows(windows[n])) }]));
   };
 
   // A scenario that fails is reported and the others still run.
@@ -236,17 +287,17 @@ async function main() {
 
   if (only.has("pairs")) await section("pairs", async () => {
     log("\n[pairs]");
-    const r = await alternate((t, durationMs) => pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs, maxMessages }), ["floor", "gateway", "gatewaySm"]);
+    const r = await alternate((t, durationMs) => pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs, maxMessages }), [...names, "gatewaySm"]);
     results.scenarios.pairs = r;
     log(`  ${r.gateway.pairs} pairs, one message in flight per pair; ${P.durationMs / 1000} s per target in ${r.gateway.rounds} alternating rounds`);
-    row("messages/s", r.gateway.perSec, r.floor.perSec);
-    for (const p of ["p50", "p95", "p99"]) row(`latency ${p}`, r.gateway.latencyMs[p], r.floor.latencyMs[p], " ms");
-    row("server CPU per message", r.gateway.cpuUsPerOp, r.floor.cpuUsPerOp, " µs");
-    row("server cores busy", r.gateway.cpuCoresBusy, r.floor.cpuCoresBusy);
-    row("generator cores busy", r.gateway.generatorCoresBusy, r.floor.generatorCoresBusy);
+    row("messages/s", r.gateway.perSec, r.floor.perSec, "", r.peer?.perSec);
+    for (const p of ["p50", "p95", "p99"]) row(`latency ${p}`, r.gateway.latencyMs[p], r.floor.latencyMs[p], " ms", r.peer?.latencyMs[p]);
+    row("server CPU per message", r.gateway.cpuUsPerOp, r.floor.cpuUsPerOp, " µs", r.peer?.cpuUsPerOp);
+    row("server cores busy", r.gateway.cpuCoresBusy, r.floor.cpuCoresBusy, "", r.peer?.cpuCoresBusy);
+    row("generator cores busy", r.gateway.generatorCoresBusy, r.floor.generatorCoresBusy, "", r.peer?.generatorCoresBusy);
     row("wrangler (node) CPU per message", r.gateway.wranglerNodeCpuUsPerOp, r.floor.wranglerNodeCpuUsPerOp, " µs");
     if (r.gateway.errors) log(`  gateway returned ${r.gateway.errors} message errors`);
-    for (const x of ["gateway", "floor"]) if (r[x].stalled) log(`  ${x}: ${r[x].stalled} pairs stalled (a message lost) by the end of a round`);
+    for (const x of names) if (r[x].stalled) log(`  ${x}: ${r[x].stalled} pairs stalled (a message lost) by the end of a round`);
     // XEP-0198 on every client: same rounds, same accounts (docs/stream-management.md).
     const s = r.gatewaySm;
     log("  with stream management (XEP-0198, resumable) on every client:");
@@ -291,11 +342,11 @@ async function main() {
     results.scenarios.fanout = r;
     log(`  ${P.durationMs / 1000} s per K and target, ${r.gateway.inFlight} presence changes in flight`);
     for (let i = 0; i < P.fanoutK.length; i++) {
-      const [g, f] = [r.gateway.runs[i], r.floor.runs[i]];
+      const [g, f, pr] = [r.gateway.runs[i], r.floor.runs[i], r.peer?.runs[i]];
       log(`  K = ${g.k} (subscriptions set up in ${g.setupSubscriptionsSec} s on the gateway)`);
-      row("presences delivered/s", g.deliveredPerSec, f.deliveredPerSec);
-      for (const p of ["p50", "p99"]) row(`latency ${p}`, g.latencyMs[p], f.latencyMs[p], " ms");
-      row("server CPU per delivery", g.cpuUsPerDelivery, f.cpuUsPerDelivery, " µs");
+      row("presences delivered/s", g.deliveredPerSec, f.deliveredPerSec, "", pr?.deliveredPerSec);
+      for (const p of ["p50", "p99"]) row(`latency ${p}`, g.latencyMs[p], f.latencyMs[p], " ms", pr?.latencyMs[p]);
+      row("server CPU per delivery", g.cpuUsPerDelivery, f.cpuUsPerDelivery, " µs", pr?.cpuUsPerDelivery);
       if (g.lostRounds || f.lostRounds) log(`  presence changes not fully delivered within 5 s: gateway ${g.lostRounds}, floor ${f.lostRounds}`);
       const sm = r.gatewaySm.runs[i];
       row("presences delivered/s, SM", sm.deliveredPerSec, f.deliveredPerSec);
@@ -304,12 +355,12 @@ async function main() {
     }
     const first = (x) => x.runs[0];
     const last = (x) => x.runs[x.runs.length - 1];
-    for (const x of [r.gateway, r.floor]) {
+    for (const x of [r.gateway, r.floor, r.peer].filter(Boolean)) {
       x.fallDeliveriesPerSec = ratio(first(x).deliveredPerSec, last(x).deliveredPerSec);
       x.growthCpuPerDelivery = ratio(last(x).cpuUsPerDelivery, first(x).cpuUsPerDelivery);
     }
-    row(`fall of deliveries/s, K=${P.fanoutK[0]} → ${P.fanoutK.at(-1)}`, r.gateway.fallDeliveriesPerSec, r.floor.fallDeliveriesPerSec, "x");
-    row(`growth of CPU/delivery, K=${P.fanoutK[0]} → ${P.fanoutK.at(-1)}`, r.gateway.growthCpuPerDelivery, r.floor.growthCpuPerDelivery, "x");
+    row(`fall of deliveries/s, K=${P.fanoutK[0]} → ${P.fanoutK.at(-1)}`, r.gateway.fallDeliveriesPerSec, r.floor.fallDeliveriesPerSec, "x", r.peer?.fallDeliveriesPerSec);
+    row(`growth of CPU/delivery, K=${P.fanoutK[0]} → ${P.fanoutK.at(-1)}`, r.gateway.growthCpuPerDelivery, r.floor.growthCpuPerDelivery, "x", r.peer?.growthCpuPerDelivery);
   });
   if (profileOf.has("fanout")) await section("profile-fanout", async () => {
     const k = P.fanoutK[Math.min(1, P.fanoutK.length - 1)];
@@ -323,17 +374,17 @@ async function main() {
     results.scenarios.connect = r;
     log(`  ${r.gateway.inFlight} logins in flight; login = connect, SASL, restart, bind, initial presence, one ping answered`);
     for (let i = 0; i < P.connectC.length; i++) {
-      const [g, f] = [r.gateway.runs[i], r.floor.runs[i]];
+      const [g, f, pr] = [r.gateway.runs[i], r.floor.runs[i], r.peer?.runs[i]];
       log(`  C = ${g.c}: ${g.logins} more logins (gateway ${g.mechanism}, floor ${f.mechanism}: the floor only pretends to authenticate)`);
-      row("logins/s", g.loginsPerSec, f.loginsPerSec);
-      for (const p of ["p50", "p99"]) row(`login latency ${p}`, g.loginMs[p], f.loginMs[p], " ms");
-      row("server CPU per login", g.cpuMsPerLogin, f.cpuMsPerLogin, " ms");
+      row("logins/s", g.loginsPerSec, f.loginsPerSec, "", pr?.loginsPerSec);
+      for (const p of ["p50", "p99"]) row(`login latency ${p}`, g.loginMs[p], f.loginMs[p], " ms", pr?.loginMs[p]);
+      row("server CPU per login", g.cpuMsPerLogin, f.cpuMsPerLogin, " ms", pr?.cpuMsPerLogin);
       row("wrangler (node) CPU per login", g.wranglerNodeCpuMsPerLogin, f.wranglerNodeCpuMsPerLogin, " ms");
-      row("cores busy: server / generator", `${g.serverCoresBusy} / ${g.generatorCoresBusy}`, `${f.serverCoresBusy} / ${f.generatorCoresBusy}`);
-      row("RSS per connection, just logged in", g.kibPerConnActive, f.kibPerConnActive, " KiB");
-      row(`RSS per connection, idle ${P.idleWaitMs / 1000} s`, g.kibPerConnIdle, f.kibPerConnIdle, " KiB");
-      row("RSS per connection of this step, idle", g.kibPerConnIdleMarginal, f.kibPerConnIdleMarginal, " KiB");
-      row("server CPU while idle", g.idleCpuMsPerSec, f.idleCpuMsPerSec, " ms/s");
+      row("cores busy: server / generator", `${g.serverCoresBusy} / ${g.generatorCoresBusy}`, `${f.serverCoresBusy} / ${f.generatorCoresBusy}`, "", pr ? `${pr.serverCoresBusy} / ${pr.generatorCoresBusy}` : undefined);
+      row("RSS per connection, just logged in", g.kibPerConnActive, f.kibPerConnActive, " KiB", pr?.kibPerConnActive);
+      row(`RSS per connection, idle ${P.idleWaitMs / 1000} s`, g.kibPerConnIdle, f.kibPerConnIdle, " KiB", pr?.kibPerConnIdle);
+      row("RSS per connection of this step, idle", g.kibPerConnIdleMarginal, f.kibPerConnIdleMarginal, " KiB", pr?.kibPerConnIdleMarginal);
+      row("server CPU while idle", g.idleCpuMsPerSec, f.idleCpuMsPerSec, " ms/s", pr?.idleCpuMsPerSec);
     }
     if (r.gateway.plain) {
       log(`  gateway with PLAIN (the server derives the key: PBKDF2), C = ${r.gateway.plain.c}`);
@@ -352,9 +403,9 @@ async function main() {
     const r = await alternate((t, durationMs) => iq(t, { accounts: accounts.pairs.slice(0, P.iqClients), warmupMs: P.warmupMs, durationMs, maxMessages }));
     results.scenarios.iq = r;
     log(`  ${P.iqClients} clients, one ping in flight each; ${r.gateway.rounds} alternating rounds`);
-    row("ping round trips/s", r.gateway.perSec, r.floor.perSec);
-    for (const p of ["p50", "p95", "p99"]) row(`round trip ${p}`, r.gateway.latencyMs[p], r.floor.latencyMs[p], " ms");
-    row("server CPU per round trip", r.gateway.cpuUsPerOp, r.floor.cpuUsPerOp, " µs");
+    row("ping round trips/s", r.gateway.perSec, r.floor.perSec, "", r.peer?.perSec);
+    for (const p of ["p50", "p95", "p99"]) row(`round trip ${p}`, r.gateway.latencyMs[p], r.floor.latencyMs[p], " ms", r.peer?.latencyMs[p]);
+    row("server CPU per round trip", r.gateway.cpuUsPerOp, r.floor.cpuUsPerOp, " µs", r.peer?.cpuUsPerOp);
     if (r.gateway.errors) log(`  gateway answered ${r.gateway.errors} pings with errors`);
   });
 
@@ -367,11 +418,21 @@ async function main() {
     const half = P.durationMs / ROUNDS;
     const f = await delegated(targets.floor, { ...opts, modes: Array(ROUNDS).fill("direct"), durationMs: half });
     const g = await delegated(targets.gateway, { ...opts, modes: Array(ROUNDS).fill(["direct", "delegated"]).flat(), durationMs: half });
+    // Prosody's mod_delegation speaks urn:xmpp:delegation:2; ejabberd 23.01 only the old namespace: direct only.
+    const pm = peer ? await delegated(targets.peer, { ...opts, modes: Array(ROUNDS).fill(peer.delegation ? ["direct", "delegated"] : ["direct"]).flat(), durationMs: half }) : null;
     const fig = (x, mode) => (x[mode].windows.length ? figures(mergeWindows(x[mode].windows)) : null);
     const r = {
       floor: { direct: { ...fig(f, "direct"), errors: f.direct.errors } },
       gateway: { direct: { ...fig(g, "direct"), errors: g.direct.errors }, delegated: { ...fig(g, "delegated"), errors: g.delegated.errors, firstError: g.delegated.firstError } },
     };
+    if (pm) {
+      r.peer = { direct: { ...fig(pm, "direct"), errors: pm.direct.errors, firstError: pm.direct.firstError } };
+      if (pm.delegated) r.peer.delegated = { ...fig(pm, "delegated"), errors: pm.delegated.errors, firstError: pm.delegated.firstError };
+      for (const mode of ["direct", "delegated"]) {
+        const pmode = r.peer[mode];
+        if (pmode && !pmode.count) log(`  ${thirdName} ${mode}: no successful round trip (${pmode.errors} errors${pmode.firstError ? `; first: ${pmode.firstError}` : ""})`);
+      }
+    }
     results.scenarios.delegated = r;
     log(`  ${P.delegatedClients} clients, one IQ in flight each; direct and delegated alternate; the floor relays client → component → client`);
     for (const mode of ["direct", "delegated"]) {
@@ -380,9 +441,9 @@ async function main() {
         log(`  ${mode}: no successful round trip (${gm.errors} errors${gm.firstError ? `; first: ${gm.firstError}` : ""})`);
         continue;
       }
-      row(`${mode}: round trips/s`, gm.perSec, r.floor.direct.perSec);
-      for (const p of ["p50", "p99"]) row(`${mode}: round trip ${p}`, gm.latencyMs[p], r.floor.direct.latencyMs[p], " ms");
-      row(`${mode}: server CPU per round trip`, gm.cpuUsPerOp, r.floor.direct.cpuUsPerOp, " µs");
+      row(`${mode}: round trips/s`, gm.perSec, r.floor.direct.perSec, "", r.peer?.[mode]?.perSec);
+      for (const p of ["p50", "p99"]) row(`${mode}: round trip ${p}`, gm.latencyMs[p], r.floor.direct.latencyMs[p], " ms", r.peer?.[mode]?.latencyMs?.[p]);
+      row(`${mode}: server CPU per round trip`, gm.cpuUsPerOp, r.floor.direct.cpuUsPerOp, " µs", r.peer?.[mode]?.cpuUsPerOp);
     }
     if (r.gateway.delegated.count && r.gateway.direct.count) {
       r.gateway.delegatedVsDirect = {

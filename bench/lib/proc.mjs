@@ -153,14 +153,17 @@ function rssKiB(pid) {
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-/** CPU time (ms, user+system) and RSS (KiB) of the group's workerd processes, and of the rest. */
-export function sample(pgid) {
+/**
+ * CPU time (ms, user+system) and RSS (KiB) of the group's server processes (workerd, or
+ * `serverComms`; null: every process of the group, e.g. a peer server), and of the rest.
+ */
+export function sample(pgid, serverComms = ["workerd"]) {
   const r = { workerdCpuMs: 0, otherCpuMs: 0, workerdRssKiB: 0, workerdPids: 0 };
   for (const { pid, comm } of groupProcesses(pgid)) {
     const s = readStat(pid);
     if (!s) continue;
     const ms = (s.utime + s.stime) * TICK_MS;
-    if (comm === "workerd") {
+    if (!serverComms || serverComms.includes(comm)) {
       r.workerdCpuMs += ms;
       r.workerdRssKiB += rssKiB(pid);
       r.workerdPids++;

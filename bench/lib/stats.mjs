@@ -15,10 +15,10 @@ export const round = (x, digits = 3) => (x === null || x === undefined || !Numbe
 /** A measurement window over a server's process group: wall time and workerd CPU. */
 export function cpuWindow(server) {
   const t0 = performance.now();
-  const s0 = sample(server.pgid);
+  const s0 = sample(server.pgid, server.serverComms);
   const g0 = selfCpuMs();
   return () => {
-    const s1 = sample(server.pgid);
+    const s1 = sample(server.pgid, server.serverComms);
     return {
       wallMs: performance.now() - t0,
       generatorCpuMs: selfCpuMs() - g0,
@@ -32,10 +32,10 @@ export function cpuWindow(server) {
 /** Waits until the server's workerd CPU stays under `ticks` per 500 ms (bounded). */
 export async function quiet(server, maxMs = 10_000) {
   const deadline = Date.now() + maxMs;
-  let last = sample(server.pgid).workerdCpuMs;
+  let last = sample(server.pgid, server.serverComms).workerdCpuMs;
   while (Date.now() < deadline) {
     await sleep(500);
-    const now = sample(server.pgid).workerdCpuMs;
+    const now = sample(server.pgid, server.serverComms).workerdCpuMs;
     if (now - last <= 20) return;
     last = now;
   }

@@ -42,10 +42,26 @@ const pbkdf2Sha1 = (password, salt, iterations) =>
 /** Total time spent deriving SCRAM keys in this process (the client's share of SCRAM). */
 export const scramClientCost = { ms: 0, count: 0 };
 
+/**
+ * WebSocket bases whose server wants every top-level stanza to name its namespace
+ * (RFC 7395 §3.3.3: xmlns='jabber:client' on each stanza), e.g. a peer server. The
+ * gateway and the floor take unqualified stanzas, and their figures stay comparable.
+ */
+export const qualifiedBases = new Set();
+const STANZA = /^<(iq|message|presence)(?=[\s/>])/;
+
+/** Adds xmlns='jabber:client' to a top-level stanza that has no xmlns of its own. */
+export function qualify(frame) {
+  const m = STANZA.exec(frame);
+  if (!m || /\sxmlns=/.test(frame.slice(0, frame.indexOf(">")))) return frame;
+  return `<${m[1]} xmlns='jabber:client'${frame.slice(m[0].length)}`;
+}
+
 /** One WebSocket with a frame queue for the set-up and a callback for the hot path. */
 class Socket {
   constructor(url) {
     this.url = url;
+    this.qualify = [...qualifiedBases].some((base) => url.startsWith(base + "/"));
     this.ws = null;
     this.waiters = [];
     this.queue = [];
@@ -92,7 +108,7 @@ class Socket {
   }
 
   send(frame) {
-    this.ws.send(frame);
+    this.ws.send(this.qualify ? qualify(frame) : frame);
   }
 
   /** The next frame (during set-up only). */

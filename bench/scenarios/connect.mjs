@@ -50,7 +50,7 @@ async function loginStep(target, bares, mechanism) {
 
 export async function connect(target, { accounts, cs, idleWaitMs, idleMeasureMs, plain = true }) {
   await quiet(target.server, 10_000);
-  const base = sample(target.server.pgid).workerdRssKiB;
+  const base = sample(target.server.pgid, target.server.serverComms).workerdRssKiB;
   const open = [];
   const runs = [];
   let prev = { c: 0, idleKiB: base };
@@ -59,7 +59,7 @@ export async function connect(target, { accounts, cs, idleWaitMs, idleMeasureMs,
       const step = await loginStep(target, accounts.slice(open.length, c), target.mechanism);
       open.push(...step.clients);
       await sleep(500);
-      const active = sample(target.server.pgid).workerdRssKiB;
+      const active = sample(target.server.pgid, target.server.serverComms).workerdRssKiB;
       await sleep(idleWaitMs); // long enough for idle objects to hibernate
       const idleWindow = cpuWindow(target.server);
       await sleep(idleMeasureMs);

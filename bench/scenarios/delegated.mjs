@@ -71,7 +71,8 @@ async function measure(target, clients, request, { warmupMs, durationMs, maxMess
 }
 
 export async function delegated(target, { accounts, component: jid, secret, ns, modes, ...opts }) {
-  const component = new Component(target.wsUrl, jid, secret);
+  // A peer server takes its component over TCP (bench/lib/tcp-component.mjs).
+  const component = target.newComponent?.(jid, secret) ?? new Component(target.wsUrl, jid, secret);
   await component.connect();
   component.onFrame = (frame) => answer(component, frame);
   const clients = await loginAll(target, accounts);

@@ -15,7 +15,12 @@ const ROUND_TIMEOUT_MS = 5000;
 
 const bareOf = (j) => (j.indexOf("/") < 0 ? j : j.slice(0, j.indexOf("/")));
 
+// A resource that has not asked for its roster is not "interested" (RFC 6121 §2.1.6):
+// Prosody then keeps subscription stanzas from it. Every client here asks first.
+const ROSTER_GET = "<iq type='get' id='roster0'><query xmlns='jabber:iq:roster'/></iq>";
+
 async function subscribe(target, star, contacts) {
+  for (const c of contacts) c.send(ROSTER_GET);
   const byBare = new Map(contacts.map((c) => [c.bare, c]));
   const pending = new Map();
   star.onFrame = (frame) => {
@@ -53,6 +58,7 @@ export async function fanout(target, { star: starBare, contacts: contactBares, k
   const star = new Client(target.wsUrl, { bare: starBare, password: PASSWORD, mechanism: target.mechanism, sm: target.sm === true });
   await star.login();
   star.onFrame = () => {};
+  star.send(ROSTER_GET);
   star.presence();
   const online = [];
   const runs = [];
