@@ -50,6 +50,9 @@ async function toComponentDirect(ctx: RouteContext, component: string): Promise<
 /** A message, or an IQ response, to a bound full JID: straight to its connection when the route is known. */
 async function direct(ctx: RouteContext): Promise<boolean> {
   if (ctx.dest.kind !== "account" || !ctx.dest.resource) return false;
+  // A user's own stanzas pass the recipient's account, which applies its blocklist
+  // (XEP-0191); answers from components and from the server itself need not.
+  if (ctx.origin.kind === "client" || ctx.origin.kind === "account") return false;
   const raw = ctx.stanza.toString();
   if (await deliverDirect(ctx.services.ports, ctx.dest.bare + "/" + ctx.dest.resource, raw)) return true;
   ctx.services.waitUntil(learnRoute(ctx.services.ports, ctx.dest.bare, ctx.dest.resource));
