@@ -404,18 +404,6 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return true;
   }
 
-  /** Delivers a stanza only if this connection is the ready stream of exactly the component
-   *  `jid` (the sender's shortcut past the component's mailbox; see src/routing/direct.ts). */
-  async deliverToComponent(jid: string, stanza: string): Promise<boolean> {
-    const ws = this.socket();
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    const state = this.attachment(ws).state;
-    if (state.kind !== "component" || state.phase !== "ready" || state.jid !== jid) return false;
-    ws.send(stanza);
-    return true;
-  }
-
-
   /** Whether this connection is still open, or its XEP-0198 session waits for resumption
    *  (the account uses it to forget cut connections). */
   async alive(): Promise<boolean> {

@@ -94,9 +94,9 @@ const ops = [
   },
   {
     name: "IQ to a component", rate: otherIq * P["iq-component"],
-    // src/routing/direct.ts: straight to the component's connection, and its answer straight
-    // back to the sender's connection (the mailbox only on the first one, to learn the route).
-    events: { S: 2, C: 2 }, bench: ["direct", 2],
+    // src/routing/feature.ts: through the component's mailbox to its connection; the answer
+    // straight back to the sender's connection (src/routing/direct.ts).
+    events: { S: 2, M: 1, C: 2 }, bench: ["direct", 3],
   },
   {
     name: "IQ to the user's account", rate: otherIq * P["iq-account"],

@@ -62,8 +62,6 @@ export interface ConnectionPort {
   deliver(stanza: string): Promise<boolean>;
   /** Writes only if this connection is bound to exactly `full`. */
   deliverTo(full: string, stanza: string): Promise<boolean>;
-  /** Writes only if this connection is the ready stream of exactly the component `jid`. */
-  deliverToComponent(jid: string, stanza: string): Promise<boolean>;
   /** The user's blocklist changed: drop what this connection knows of it (src/im/sender-view.ts). */
   forgetSenderView(bare: string): Promise<void>;
   /** XEP-0355 fast path: forwards a delegated request if this is the ready stream of the

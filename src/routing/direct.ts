@@ -1,9 +1,8 @@
 // Shortcuts straight to the connection object that holds a destination, skipping the
-// object that would only pass the stanza on (the recipient's account for a bound full
-// JID, a component's mailbox for a component). They only ever save work that object
-// would do identically: RFC 6121 §8.5.3.1 / RFC 6120 §8.5.3.1 deliver a message or an IQ
-// response to a bound resource unchanged, and a component's mailbox hands IQs and
-// messages to the component's connection unchanged. Each cache is a hint: the
+// object that would only pass the stanza on: the recipient's account for an IQ response
+// to a bound full JID (RFC 6120 §8.5.3.1 delivers it unchanged), a component's mailbox
+// for a delegated request (the component's connection tracks it, see
+// src/delegation/connection-delegations.ts). Each cache is a hint: the
 // connection checks it still holds exactly that destination, and any miss takes the
 // ordinary path (which also teaches the cache, for the next stanza).
 import type { Ports } from "../ports/ports";
@@ -59,11 +58,6 @@ export async function learnRoute(ports: Ports, bare: string, resource: string): 
   if (resources.get(full)) return;
   const session = await ports.account(bare).sessionOf(resource);
   if (session) resources.set(full, session);
-}
-
-/** Tries the shortcut to a component's connection (`stanza` in jabber:component:accept). */
-export function deliverToComponentDirect(ports: Ports, component: string, stanza: string): Promise<boolean> {
-  return attempt(components, component, (session) => ports.connection(session).deliverToComponent(component, stanza));
 }
 
 /** XEP-0355: a delegated request straight to the component's connection; null when the route is unknown or stale. */

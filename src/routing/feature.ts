@@ -1,17 +1,15 @@
 // Delivery: what no other feature took at the origin goes to the object that owns
 // the destination, by RPC: an account (bare or full JID), a component. There are no
 // server-to-server connections, so a remote domain gets remote-server-not-found.
-// A message or an IQ response to a bound full JID, and an IQ or a message to a component,
-// take the direct route to the connection when it is known (./direct.ts). Bounces come
-// back to the sender.
+// An IQ response from a component or the server to a bound full JID takes the direct
+// route to the connection when it is known (./direct.ts). Bounces come back to the sender.
 //
 // References: RFC 6120 §8.3.3.16 (remote-server-not-found), §10.4 (local delivery).
 import type { Feature } from "../features/feature";
 import { PRIORITY } from "../features/feature";
 import type { RouteContext } from "../pipeline/context";
 import { errorReply, isResponse } from "../xml/stanza";
-import { NS } from "../xml/namespaces";
-import { deliverDirect, deliverToComponentDirect, learnComponentRoute, learnRoute } from "./direct";
+import { deliverDirect, learnRoute } from "./direct";
 
 async function toOwner(ctx: RouteContext): Promise<boolean> {
   const { dest, origin, services } = ctx;
@@ -24,9 +22,11 @@ async function toOwner(ctx: RouteContext): Promise<boolean> {
         : await services.ports.account(dest.bare).receive(ctx.stanza.toString());
       break;
     case "component":
-      if (ctx.name !== "presence" && (await toComponentDirect(ctx, dest.component))) return true;
+      // Through the component's mailbox, which knows whether it is connected. (A shortcut
+      // straight to its connection would lose what is written while that socket closes;
+      // delegated requests take one, src/delegation/connection-delegations.ts, because
+      // they are tracked there and answered when it closes.)
       answers = await services.ports.component(dest.component).receive(ctx.stanza.toString());
-      if (ctx.name !== "presence") services.waitUntil(learnComponentRoute(services.ports, dest.component));
       break;
     case "remote":
       if (!isResponse(ctx.stanza) && ctx.name !== "presence") ctx.reply(errorReply(ctx.stanza, "remote-server-not-found", "this server does not federate"));
@@ -36,15 +36,6 @@ async function toOwner(ctx: RouteContext): Promise<boolean> {
   }
   for (const a of answers) ctx.reply(a);
   return true;
-}
-
-/** An IQ or a message to a component: straight to its connection when the route is known
- *  (presences go through its mailbox, which de-duplicates the privileged copies). */
-async function toComponentDirect(ctx: RouteContext, component: string): Promise<boolean> {
-  ctx.stanza.attrs.xmlns = NS.component;
-  const wire = ctx.stanza.toString();
-  ctx.stanza.attrs.xmlns = NS.client;
-  return deliverToComponentDirect(ctx.services.ports, component, wire);
 }
 
 /** A message, or an IQ response, to a bound full JID: straight to its connection when the route is known. */
