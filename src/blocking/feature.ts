@@ -57,15 +57,7 @@ async function unavailableTo(account: Account, contacts: string[]): Promise<void
 
 /** §3.4: current presence to contacts no longer blocked (through the filter: still-blocked ones stay out). */
 async function presenceTo(account: Account, contacts: string[]): Promise<void> {
-  for (const contact of contacts) {
-    for (const r of account.available()) {
-      if (!r.presence) continue;
-      const p = parseTrusted(r.presence);
-      p.attrs.from = `${account.bare}/${r.resource}`;
-      p.attrs.to = contact;
-      await account.send(p);
-    }
-  }
+  for (const contact of contacts) await account.currentPresenceTo(contact);
 }
 
 async function blockingIq(ctx: AccountContext): Promise<boolean> {

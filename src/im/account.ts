@@ -309,17 +309,22 @@ export class Account {
       for (const answer of await this.send(pres)) await this.receivePresence(parseTrusted(answer), "");
     }
     if (decision.sendPresence === "available") {
-      for (const r of this.available()) {
-        if (!r.presence) continue;
-        const p = parseTrusted(r.presence);
-        p.attrs.from = `${this.bare}/${r.resource}`;
-        p.attrs.to = contact;
-        await this.send(p);
-      }
+      await this.currentPresenceTo(contact);
     } else if (decision.sendPresence === "unavailable") {
       await this.unavailableTo(contact);
     }
     return [];
+  }
+
+  /** The current presence of each available resource, to `contact` (RFC 6121 §3.1.5, XEP-0191 §3.4). */
+  async currentPresenceTo(contact: string): Promise<void> {
+    for (const r of this.available()) {
+      if (!r.presence) continue;
+      const p = parseTrusted(r.presence);
+      p.attrs.from = `${this.bare}/${r.resource}`;
+      p.attrs.to = contact;
+      await this.send(p);
+    }
   }
 
   /** Unavailable presence from each available resource to `contact`, which no longer gets our presence. */
