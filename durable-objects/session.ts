@@ -192,9 +192,9 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       delegations: this.delegationsOf(ws) ?? undefined,
       sessionId: ctx.id.toString(),
       remoteAddress: attachment.remoteAddress,
-      state: structuredClone(attachment.state), // handlers mutate it; only save() publishes
+      state: copyState(attachment.state), // handlers mutate it; only save() publishes
       save() {
-        save({ state: structuredClone(conn.state), remoteAddress: attachment.remoteAddress });
+        save({ state: copyState(conn.state), remoteAddress: attachment.remoteAddress });
       },
       send(el: Element | string) {
         const raw = typeof el === "string" ? el : el.toString();
@@ -463,4 +463,13 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       }
     }
   }
+}
+
+/** A copy of a stream's state that handlers may change. States are flat records (SASL's
+ *  pending exchange aside), so a shallow copy does, with nested values cloned: cheaper
+ *  than structuredClone on every frame. */
+function copyState<S extends StreamState>(state: S): S {
+  const out: Record<string, unknown> = { ...state };
+  for (const key in out) if (typeof out[key] === "object" && out[key] !== null) out[key] = structuredClone(out[key]);
+  return out as S;
 }

@@ -26,6 +26,7 @@ export class ConnectionDelegations implements DelegationSite {
   readonly pending = new MemoryPending();
   readonly counter = new MemoryCounter(() => this.flushSoon());
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt = 0;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -42,10 +43,19 @@ export class ConnectionDelegations implements DelegationSite {
     };
   }
 
-  /** One timer, at the earliest deadline; none when nothing waits. */
+  /** One timer, at the earliest deadline; none when nothing waits. A later deadline
+   *  leaves the timer as it is: when it fires, the alarm answers what is due and sets
+   *  the next one (so a request does not cost a clearTimeout and a setTimeout). */
   private wakeAt(at: number | null): void {
+    if (at !== null && this.timer !== null && this.timerAt <= at) return;
     if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = at === null ? null : setTimeout(() => void this.alarm().catch(() => undefined), Math.max(0, at - Date.now()));
+    this.timer = null;
+    if (at === null) return;
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.alarm().catch(() => undefined);
+    }, Math.max(0, at - Date.now()));
   }
 
   get config() {

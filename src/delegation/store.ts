@@ -123,9 +123,9 @@ export class MemoryPending implements PendingRequests {
     return due;
   }
 
+  /** Every request waits the same timeout from when it was added, so the oldest entry
+   *  (a Map iterates in insertion order) has the earliest deadline. */
   earliestDeadline(): number | null {
-    let min: number | null = null;
-    for (const p of this.byId.values()) if (min === null || p.deadline < min) min = p.deadline;
-    return min;
+    return this.byId.values().next().value?.deadline ?? null;
   }
 }
