@@ -6,7 +6,8 @@ import { GatewayObject } from "./base";
 import { Account } from "../src/im/account";
 import { deliverToAccount } from "../src/im/account-stage";
 import type { StoredCredentials } from "../src/sasl";
-import type { AccountPort, BindResult, ResourceSummary } from "../src/ports/ports";
+import type { AccountPort, BindResult, ResourceSummary, SenderView } from "../src/ports/ports";
+import { carbonsEnabled } from "../src/carbons/feature";
 import type { ClientAnswer, ClientCommand } from "../src/delegation/client-mode/commands";
 import { runClientCommand } from "../src/delegation/client-mode/commands";
 import { grantStore } from "../src/delegation/client-mode/store";
@@ -201,9 +202,10 @@ export class AccountObject extends GatewayObject implements AccountPort {
     if (detail) recordAuditDetail(this.ctx.storage.sql, detail);
   }
 
-  async outgoingView(): Promise<{ blocked: string[] }> {
-    if (!this.hasAccount()) return { blocked: [] };
-    return { blocked: [...blockState(this.account()).list()] };
+  async outgoingView(): Promise<SenderView> {
+    if (!this.hasAccount()) return { blocked: [], carbons: [] };
+    const account = this.account();
+    return { blocked: [...blockState(account).list()], carbons: carbonsEnabled(account) };
   }
 
   async privilegeLog(): Promise<AuditEntry[]> {

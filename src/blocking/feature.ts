@@ -73,7 +73,7 @@ async function blockingIq(ctx: AccountContext): Promise<boolean> {
   state.changed();
   // The user's connections decide alone while nothing changes (src/im/sender-view.ts): tell them.
   if (outcome.blocked.length || outcome.unblocked.length) {
-    await Promise.all(bound.map((r) => account.services.ports.connection(r.session).forgetSenderView(account.bare).catch(() => undefined)));
+    await account.senderViewChanged();
   }
   ctx.reply(outcome.reply);
   await Promise.all(outcome.pushes.map((push, i) => account.toResource(interested[i]!, push.toString())));

@@ -33,12 +33,20 @@ function resourceOf(jid: string | undefined): string {
   return parseJid(jid ?? "")?.resource ?? "";
 }
 
-function carbonsIq(ctx: AccountContext): boolean {
+/** The resources with carbons enabled now. */
+export function carbonsEnabled(account: Account): string[] {
+  return flags(account.sql).active(account.resources.list()).map((r) => r.resource);
+}
+
+async function carbonsIq(ctx: AccountContext): Promise<boolean> {
   const { account } = ctx;
   const r = account.resources.get(resourceOf(ctx.stanza.attrs.from));
   const state = flags(account.sql);
-  const outcome = handleCarbonsIq(ctx.stanza, r ? state.has(r) : false, account.bare);
+  const was = r ? state.has(r) : false;
+  const outcome = handleCarbonsIq(ctx.stanza, was, account.bare);
   if (r) state.set(r, outcome.enabled, account.resources.list());
+  // The user's connections decide alone whether a message needs the account (src/im/sender-view.ts).
+  if (outcome.enabled !== was) await account.senderViewChanged();
   ctx.reply(outcome.reply);
   return true;
 }

@@ -123,6 +123,12 @@ export class Account {
     }));
   }
 
+  /** The user's connections keep a view of the account's outbound side
+   *  (src/im/sender-view.ts: blocklist, carbons); after a change they read it again. */
+  async senderViewChanged(): Promise<void> {
+    await Promise.all(this.resources.list().map((r) => this.services.ports.connection(r.session).forgetSenderView(this.bare).catch(() => undefined)));
+  }
+
   async toResources(rs: BoundResource[], stanza: string): Promise<void> {
     await Promise.all(rs.map((r) => this.toResource(r, stanza)));
   }

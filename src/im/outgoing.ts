@@ -1,10 +1,10 @@
 // What a user sends passes through their own account: the account may refuse it
 // (XEP-0191: a blocked recipient) and acts on the messages it lets go (XEP-0313 outgoing
 // archive, XEP-0280 sent carbons), through AccountEvents.outboundFilter and messageSent.
-// A client's connection knows its account's blocklist (./sender-view.ts), so only a
-// stanza the account would refuse waits for it; a message it lets go is handed to the
-// account after it left (archive and sent carbons need no answer), and IQs and presences
-// do not involve it at all. A message a privileged component sends on a user's behalf
+// A client's connection knows its account's blocklist and carbons (./sender-view.ts), so
+// only a stanza the account would refuse waits for it; a message it lets go is handed to
+// the account after it left when the account archives or copies it (no answer is
+// needed), and IQs, presences and messages it would not act on do not involve it at all. A message a privileged component sends on a user's behalf
 // (XEP-0356 §4.3, `message=outgoing`: routed from the server with the user's bare JID as
 // `from`) counts as sent by the user and passes through the account first.
 //
@@ -15,7 +15,7 @@ import type { Feature } from "../features/feature";
 import { PRIORITY } from "../features/feature";
 import type { RouteContext } from "../pipeline/context";
 import { answer } from "../pipeline/answer";
-import { sendsBlocked } from "./sender-view";
+import { accountActsOn, sendsBlocked } from "./sender-view";
 
 /** After the guards, before delegation and every handler that acts on a stanza. */
 const OUTGOING_PRIORITY = PRIORITY.guard - 10;
@@ -39,9 +39,8 @@ async function throughSenderAccount(ctx: RouteContext): Promise<boolean> {
   // a message is archived and carbon-copied there after it left (no answer is needed),
   // an IQ or a presence does not involve the sender's account at all.
   if (ctx.origin.kind === "client" && !(await sendsBlocked(ports, sender.bare, ctx.stanza.attrs.to ?? ""))) {
-    if (ctx.name === "message") {
-      const raw = ctx.stanza.toString();
-      ctx.services.waitUntil(account.outgoing(sender.resource, raw));
+    if (ctx.name === "message" && (await accountActsOn(ports, sender.bare, sender.resource, ctx.stanza))) {
+      ctx.services.waitUntil(account.outgoing(sender.resource, ctx.stanza.toString()));
     }
     return false;
   }

@@ -1,26 +1,55 @@
-// What a client's connection knows of its own account's outbound rules, so that a stanza
-// needs a synchronous call to the sender's account only when that account may refuse it:
-// the blocklist (XEP-0191: stanzas to a blocked JID are refused). Cached per isolate, read
-// from the account once, dropped when the account's blocklist changes (the account tells
-// every connection of the user: ConnectionPort.forgetSenderView), or when the object is
-// evicted.
-import type { Ports } from "../ports/ports";
+// What a client's connection knows of its own account's outbound side, so that a message
+// needs the sender's account only when the account has something to do with it: refuse
+// it (XEP-0191: the blocklist matches the recipient, asked before the message goes), or
+// act on it after it left (XEP-0313: archive it; XEP-0280: copy it to the user's other
+// resources with carbons on). A message that is neither archivable nor carbon-copied
+// (a chat state, a message with a no-store hint while no other resource has carbons)
+// costs no call to the account at all.
+// Cached per isolate, read from the account once, dropped when the account's blocklist
+// or carbons change (the account tells every connection of the user:
+// ConnectionPort.forgetSenderView), or when the object is evicted. The account's
+// messageSent handlers are the MAM and carbons features' (test/unit/sender-view.test.ts
+// holds that list): a feature that adds one must be asked about here.
+import type { Ports, SenderView } from "../ports/ports";
+import type { Element } from "../xml/stanza";
 import { isBlocked } from "../blocking/matching";
+import { isArchivable } from "../mam/eligibility";
+import { isCarbonEligible } from "../carbons/eligibility";
 
 const MAX_VIEWS = 4096;
-const views = new Map<string, ReadonlySet<string>>();
+type View = { blocked: ReadonlySet<string>; carbons: readonly string[] };
+const views = new Map<string, View>();
+/** Bumped by every change told to this isolate: a view read across one is not kept. */
+let changes = 0;
+
+async function viewOf(ports: Ports, bare: string): Promise<View> {
+  const known = views.get(bare);
+  if (known) return known;
+  const before = changes;
+  const read: SenderView = await ports.account(bare).outgoingView();
+  const view: View = { blocked: new Set(read.blocked), carbons: read.carbons };
+  if (changes === before) {
+    if (views.size >= MAX_VIEWS) views.delete(views.keys().next().value!);
+    views.set(bare, view);
+  }
+  return view;
+}
 
 /** Whether the account of `bare` refuses stanzas to `to` (its blocklist matches). */
 export async function sendsBlocked(ports: Ports, bare: string, to: string): Promise<boolean> {
-  let blocked = views.get(bare);
-  if (!blocked) {
-    blocked = new Set((await ports.account(bare).outgoingView()).blocked);
-    if (views.size >= MAX_VIEWS) views.delete(views.keys().next().value!);
-    views.set(bare, blocked);
-  }
+  const { blocked } = await viewOf(ports, bare);
   return blocked.size > 0 && isBlocked(blocked, to);
 }
 
+/** Whether the account of `bare` acts on `message`, sent from `resource`, after it left
+ *  (archive, sent carbons). The account decides the details; false only when neither can apply. */
+export async function accountActsOn(ports: Ports, bare: string, resource: string, message: Element): Promise<boolean> {
+  if (isArchivable(message)) return true;
+  const { carbons } = await viewOf(ports, bare);
+  return carbons.some((r) => r !== resource) && isCarbonEligible(message, "sent");
+}
+
 export function forgetSenderView(bare: string): void {
+  changes++;
   views.delete(bare);
 }

@@ -22,6 +22,14 @@ export interface ResourceSummary {
 import type { SmEnding, SmHandOver, SmResumeAnswer } from "../stream-management/handover";
 
 /** The account of one bare JID (AccountObject). Stanzas travel as strings. */
+/** What a user's connections know of their account's outbound side (src/im/sender-view.ts). */
+export interface SenderView {
+  /** XEP-0191: the blocklist. */
+  blocked: string[];
+  /** XEP-0280: the resources with carbons enabled. */
+  carbons: string[];
+}
+
 export interface AccountPort {
   credentials(): Promise<StoredCredentials | null>;
   exists(): Promise<boolean>;
@@ -47,7 +55,7 @@ export interface AccountPort {
   /** The last privileged actions of this entity (XEP-0356 audit). */
   privilegeLog(): Promise<AuditEntry[]>;
   /** What the user's connections need to decide alone whether a stanza needs the account (src/im/sender-view.ts). */
-  outgoingView(): Promise<{ blocked: string[] }>;
+  outgoingView(): Promise<SenderView>;
   /** XEP-0198: a resumable session `id` was enabled for `resource` on `connection` (the account's directory). */
   smRegister(id: string, resource: string, connection: string): Promise<void>;
   /** XEP-0198 §5: `<resume previd h/>` on `connection`, authenticated as this account. */

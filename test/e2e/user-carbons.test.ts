@@ -100,6 +100,26 @@ describe("enable, disable and the copies (XEP-0280 §4-§8)", () => {
     await low.nothing((el) => el.getName() === "message", 400);
     for (const c of [a1, a2]) await c.nothing(isCarbon("received"), 100);
   });
+
+  it("a chat state (no body, nothing to archive) is copied once another resource enables carbons, and not before (src/im/sender-view.ts)", async () => {
+    const alice = await newUser("cc-alice");
+    const bob = await newUser("cc-bob");
+    const a1 = await on(alice.name, "one");
+    const a2 = await on(alice.name, "two");
+    const b = await on(bob.name, "b");
+    const composing = (id: string) => `<message type='chat' to='${b.jid}' id='${id}'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`;
+    const isState = (id: string) => (el: { getName(): string; attrs: Record<string, string> }) => el.getName() === "message" && el.attrs.id === id;
+    a1.send(composing("cs1")); // no one copies yet: the connection decides alone
+    await b.next(isState("cs1"));
+    await a2.nothing(isCarbon("sent"), 300);
+    await enableCarbons(a2); // the account tells a1's connection its view changed
+    a1.send(composing("cs2"));
+    await b.next(isState("cs2"));
+    const sc = await a2.next(isCarbon("sent"));
+    const inner = carbonInner(sc, "sent");
+    expect(inner.attrs).toMatchObject({ from: a1.jid, to: b.jid, id: "cs2" });
+    expect(inner.getChild("composing", "http://jabber.org/protocol/chatstates")).toBeDefined();
+  });
 });
 
 describe("a message sent through XEP-0356 on the user's behalf (message=outgoing)", () => {
