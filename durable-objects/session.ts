@@ -8,6 +8,7 @@ import { componentSecret } from "../src/config";
 import type { Connection } from "../src/stream/connection";
 import type { ConnectionPort } from "../src/ports/ports";
 import { ConnectionDelegations } from "../src/delegation/connection-delegations";
+import { RequestsInFlight } from "../src/component/requests-in-flight";
 import { forgetSenderView } from "../src/im/sender-view";
 import type { DelegationCounts } from "../src/delegation/counters";
 import type { ClientState } from "../src/stream/client-state";
@@ -190,6 +191,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       config,
       secrets: { component: (jid: string) => componentSecret(env, jid) },
       delegations: this.delegationsOf(ws) ?? undefined,
+      requests: attachment.state.kind === "component" ? this.requests : undefined,
       sessionId: ctx.id.toString(),
       remoteAddress: attachment.remoteAddress,
       state: copyState(attachment.state), // handlers mutate it; only save() publishes
@@ -303,6 +305,9 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     if (action.next !== null) await this.scheduleAlarm(action.next);
   }
 
+  /** IQ requests written to this component's socket and not answered yet. */
+  private readonly requests = new RequestsInFlight();
+
   /** The XEP-0355 requests pending at this connection, when it is a ready component's. */
   private delegations: ConnectionDelegations | null = null;
 
@@ -388,6 +393,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     }
     if (state.phase === "closed") return this.keepDetached(stanza, null);
     if (state.phase !== "bound" && state.phase !== "ready") return false;
+    if (state.kind === "component" && stanza.startsWith("<iq")) this.requests.sent(parseTrusted(stanza));
     await this.writeStanza(ws, stanza);
     return true;
   }

@@ -80,6 +80,7 @@ export async function onComponentFrame(conn: Conn, frame: string): Promise<void>
     if (check.reply) conn.send(check.reply);
     return;
   }
+  conn.requests?.answered(check.stanza);
   // Only what a feature keeps in the mailbox (answers to delegated requests, privileged
   // actions) goes there; the rest is routed from here, one hop fewer.
   const takes = conn.services.mailboxTakes(check.stanza);
@@ -97,5 +98,8 @@ export async function onComponentGone(conn: Conn): Promise<void> {
   conn.save();
   if (state.phase !== "ready") return;
   await conn.delegations?.closed();
+  // Requests written to the socket that no answer came back for (./requests-in-flight.ts).
+  const unanswered = conn.requests?.takeAll(state.jid) ?? [];
+  await Promise.all(unanswered.map((reply) => route(conn.services, { kind: "component", jid: state.jid }, reply).catch(() => [])));
   await conn.services.ports.component(state.jid).detach(conn.sessionId);
 }

@@ -4,6 +4,7 @@ import type { GatewayConfig } from "../config";
 import type { Services } from "../pipeline/context";
 import type { Element, StreamErrorCondition } from "../xml/stanza";
 import type { SmSide } from "../stream-management/sm-side";
+import type { RequestsInFlight } from "../component/requests-in-flight";
 
 export interface Connection<State> {
   readonly services: Services;
@@ -27,6 +28,8 @@ export interface Connection<State> {
     answer(stanza: Element): Promise<boolean>;
     closed(): Promise<void>;
   };
+  /** A component connection's IQ requests written and not answered yet (../component/requests-in-flight.ts). */
+  readonly requests?: RequestsInFlight;
   /** XEP-0198 / XEP-0352 support of the object holding a client socket. */
   readonly sm?: SmSide;
   /** Keeps the object alive until `p` settles (work after the reply). */

@@ -293,6 +293,26 @@ describe("connection life cycle", () => {
     a.close();
   });
 
+  it("IQs written to a component that goes away unanswered get <service-unavailable/> from where they were sent; answered ones do not (RFC 6120 §8.2.3)", async () => {
+    const alice = await user("alice");
+    const a = await RawXmpp.login(gatewayUrl(), { username: alice.name, resource: "r" });
+    const comp = await component();
+    a.send(`<iq xmlns='jabber:client' type='get' id='left1' to='${COMP}'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    a.send(`<iq xmlns='jabber:client' type='set' id='left2' to='bot@${COMP}'><query xmlns='jabber:iq:private'/></iq>`);
+    a.send(`<iq xmlns='jabber:client' type='get' id='done1' to='${COMP}'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    for (const id of ["left1", "left2", "done1"]) await comp.next(is.iq(id));
+    comp.send(`<iq xmlns='${NS_COMPONENT}' type='result' id='done1' from='${COMP}' to='${a.jid}'/>`);
+    expect((await a.next(is.iq("done1"))).attrs.type).toBe("result");
+    await bye(comp); // leaves two requests unanswered
+    for (const [id, from] of [["left1", COMP], ["left2", `bot@${COMP}`]] as const) {
+      const r = await a.next(is.iq(id));
+      expect(r.attrs).toMatchObject({ type: "error", from, to: a.jid });
+      expect(stanzaError(r)).toEqual({ type: "cancel", condition: "service-unavailable" });
+    }
+    await a.nothing(is.iq("done1"), 500); // answered once, never again
+    a.close();
+  });
+
   it("an idle component connection survives the objects' hibernation (12 s idle) and still routes both ways", async () => {
     const alice = await user("alice");
     const a = await RawXmpp.login(gatewayUrl(), { username: alice.name, resource: "r" });
