@@ -35,10 +35,6 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** A connection that is not bound (client) or ready (component) this long after opening is closed. */
 export const UNAUTHENTICATED_TIMEOUT_MS = 60_000;
 
-/** A component speaks for many users at once: its connection's bucket is far larger than a client's. */
-export const COMPONENT_RATE_PER_SECOND = 5000;
-export const COMPONENT_BURST = 20_000;
-
 /** Frames one connection may have waiting while a handler awaits another object. */
 export const MAX_QUEUED_FRAMES = 256;
 
@@ -224,7 +220,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       allowStanza() {
         let bucket = buckets.get(ws);
         if (!bucket) {
-          const [rate, burst] = attachment.state.kind === "component" ? [COMPONENT_RATE_PER_SECOND, COMPONENT_BURST] : [config.limits.ratePerSecond, config.limits.burst];
+          const [rate, burst] = attachment.state.kind === "component" ? [config.limits.componentRatePerSecond, config.limits.componentBurst] : [config.limits.ratePerSecond, config.limits.burst];
           buckets.set(ws, (bucket = new TokenBucket(rate, burst)));
         }
         return bucket.take(Date.now());
@@ -233,9 +229,15 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return conn;
   }
 
+  /** Sockets whose stream is being ended for writing too fast: what they send next is dropped. */
+  private overrun = new WeakSet<WebSocket>();
+
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // Bounded: a client writing faster than its stanzas can be handled is stopped, not buffered.
+    if (this.overrun.has(ws)) return Promise.resolve();
+    // Bounded: a client writing faster than its stanzas can be handled is stopped, not
+    // buffered. The frames already queued are handled first (in order), then the error.
     if (this.queued >= MAX_QUEUED_FRAMES) {
+      this.overrun.add(ws);
       return this.inOrder(() => this.connection(ws).close("policy-violation", "too many stanzas waiting; slow down"));
     }
     return this.inOrder(() => this.onFrame(ws, message));
