@@ -27,6 +27,9 @@ export interface Connection<State> {
     answer(stanza: Element): Promise<boolean>;
     closed(): Promise<void>;
   };
+  /** A client's IQ answer to the connection's own ping (./reader-proof.ts): true when it
+   *  is one, taken as proof that the client reads and routed nowhere. */
+  readingProof?(el: Element): boolean;
   /** XEP-0198 / XEP-0352 support of the object holding a client socket. */
   readonly sm?: SmSide;
   /** Keeps the object alive until `p` settles (work after the reply). */
