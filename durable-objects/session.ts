@@ -26,19 +26,22 @@ import { CSI_OWNER, type SmSide } from "../src/stream-management/sm-side";
 import { beforeSend, onSmAlarm } from "../src/stream-management/stream-glue";
 import { endSession } from "../src/stream-management/client-sm";
 import { ACK_REQUEST_AFTER_MS } from "../src/stream-management/ack-policy";
-import { parseTrusted } from "../src/xml/frame-parser";
+import { parseTrusted, utf8Length } from "../src/xml/frame-parser";
+import { NS } from "../src/xml/namespaces";
+import { newId, xml } from "../src/xml/stanza";
+import { type Question, type ReaderMark, ReaderMeter, unprovenBound, worthKeeping } from "../src/stream/reader-proof";
+import { rerouteHeld } from "../src/stream-management/reroute";
+import { wireH } from "../src/stream-management/counter";
+import { ackRequest } from "../src/stream-management/protocol";
 
 type StreamState = ClientState | ComponentState;
-interface Attachment { state: StreamState; remoteAddress: string }
+/** `reader`: the slow-reader meter's questions and count (src/stream/reader-proof.ts). */
+interface Attachment { state: StreamState; remoteAddress: string; reader?: ReaderMark }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** A connection that is not bound (client) or ready (component) this long after opening is closed. */
 export const UNAUTHENTICATED_TIMEOUT_MS = 60_000;
-
-/** A component speaks for many users at once: its connection's bucket is far larger than a client's. */
-export const COMPONENT_RATE_PER_SECOND = 5000;
-export const COMPONENT_BURST = 20_000;
 
 /** Frames one connection may have waiting while a handler awaits another object. */
 export const MAX_QUEUED_FRAMES = 256;
@@ -100,13 +103,11 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       get store() { return self.store; },
       get csi() { return self.csi; },
       cfg: this.config.streamManagement,
-      write: (raw) => this.writeStanza(ws, raw),
-      writeRaw: (el) => {
-        try {
-          ws.send(typeof el === "string" ? el : el.toString());
-        } catch {
-          // closing
-        }
+      write: async (raw) => void (await this.writeStanza(ws, raw)),
+      writeRaw: (el) => this.sendRaw(ws, typeof el === "string" ? el : el.toString()),
+      acked: (h, sent) => {
+        const meter = this.meterOf(ws);
+        if (meter?.acknowledged(h, sent)) this.keepMark(ws, meter);
       },
       scheduleAlarm: (at) => this.scheduleAlarm(at),
     };
@@ -117,41 +118,155 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
    * inactive), then, with SM on, counted and kept before it is written. The INSERT and
    * the send happen in the same synchronous step: the output gate holds the frame until
    * the row is durable, so no stanza is on the wire that a restart could forget.
+   * Every byte is counted until the client proves it reads (src/stream/reader-proof.ts);
+   * a stanza that would pass the bound ends the stream instead. False when the stanza
+   * was not taken (the stream is ending): its sender's object finds another way.
    */
-  private async writeStanza(ws: WebSocket, raw: string): Promise<void> {
+  private async writeStanza(ws: WebSocket, raw: string): Promise<boolean> {
     const state = this.attachment(ws).state;
-    if (state.kind !== "client" || state.phase !== "bound") return this.sendRaw(ws, raw);
+    if (state.kind !== "client" || state.phase !== "bound") {
+      this.sendRaw(ws, raw);
+      return true;
+    }
+    if (state.smId && this.endingSessions.has(state.smId)) return false;
     let out = [raw];
     if (raw.startsWith("<presence") && this.csiInUse()) out = csiFilter(this.csi, CSI_OWNER, parseTrusted(raw), raw);
+    const meter = this.meterOf(ws)!;
     for (const one of out) {
+      const size = utf8Length(one);
+      if (!meter.fits(size, Date.now())) {
+        await this.notReading(ws, state, one);
+        return true;
+      }
       if (!state.smId) {
-        this.sendRaw(ws, one);
+        this.sendRaw(ws, one, size, worthKeeping(one));
+        if (meter.wants("ping")) this.ask(ws, meter, { kind: "ping", id: newId("ping") }, state);
         continue;
       }
       const now = Date.now();
-      const action = beforeSend(this.store, state.smId, one, now);
-      if (action.kind === "overflow") return this.overflow(ws, state, action.error, one);
-      this.sendRaw(ws, one);
-      if (action.requestAck) this.sendRaw(ws, action.requestAck.toString());
+      const action = beforeSend(this.store, state.smId, one, now, meter.wants("sm"));
+      if (action.kind === "overflow") {
+        await this.overflow(ws, state, action.error, [one]);
+        return true;
+      }
+      this.sendRaw(ws, one, size);
+      if (action.requestAck) this.ask(ws, meter, { kind: "sm", h: action.h });
       if (!this.ackAlarmSet) {
         this.ackAlarmSet = true;
         await this.scheduleAlarm(now + ACK_REQUEST_AFTER_MS + 1000);
       }
     }
+    return true;
   }
 
-  private sendRaw(ws: WebSocket, raw: string): void {
+  /** Writes to the socket, counted by its reader meter if it has one (`keep`: a stanza
+   *  to hand on if the stream is cut). */
+  private sendRaw(ws: WebSocket, raw: string, size = -1, keep = false): void {
     try {
       ws.send(raw);
     } catch {
-      // The socket is already closing; nothing to do.
+      return; // The socket is already closing; nothing to do.
     }
+    this.meters.get(ws)?.wrote(size >= 0 ? size : utf8Length(raw), keep ? raw : undefined);
   }
 
-  /** Past max_queue: stream error resource-constraint, the session ends, messages to offline storage (CONTRACT.md). */
-  private async overflow(ws: WebSocket | null, state: Bound, error: Element, refused: string): Promise<void> {
+  // ---- slow readers (src/stream/reader-proof.ts) ----------------------------------------
+
+  private meters = new WeakMap<WebSocket, ReaderMeter>();
+  /** At the deadline of a ping waiting for its answer (keeps the object awake meanwhile). */
+  private pingTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** The reader meter of a bound client stream, restored after a wake from the attachment
+   *  (and, with XEP-0198, from the size of the unacknowledged queue). */
+  private meterOf(ws: WebSocket): ReaderMeter | null {
+    let meter = this.meters.get(ws);
+    if (meter) return meter;
+    const a = this.attachment(ws);
+    if (a.state.kind !== "client" || a.state.phase !== "bound") return null;
+    let mark = a.reader;
+    if (a.state.smId) mark = { open: [], ...mark, unproven: Math.max(mark?.unproven ?? 0, this.store.unackedSize(a.state.smId)) };
+    this.meters.set(ws, (meter = new ReaderMeter(unprovenBound(this.config.limits.maxStanzaSize), mark)));
+    return meter;
+  }
+
+  /** A timer at the deadline of the oldest ping waiting for its answer, none when none waits. */
+  private armPingTimer(ws: WebSocket, meter: ReaderMeter): void {
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    this.pingTimer = null;
+    const deadline = meter.pingDeadline();
+    if (deadline === null) return;
+    this.pingTimer = setTimeout(() => {
+      this.pingTimer = null;
+      const state = this.attachment(ws).state;
+      if (this.meters.get(ws) !== meter || state.kind !== "client" || state.phase !== "bound") return;
+      if (!meter.overdue(Date.now())) return this.armPingTimer(ws, meter);
+      this.ctx.waitUntil(this.notReading(ws, state, null).catch((e) => console.error("slow reader", String(e))));
+    }, Math.max(0, deadline - Date.now()) + 1);
+  }
+
+  /** What the meter must remember across hibernation, kept when a question is asked or answered. */
+  private keepMark(ws: WebSocket, meter: ReaderMeter): void {
+    this.saveAttachment(ws, { ...this.attachment(ws), reader: meter.mark() });
+  }
+
+  /** Asks the client for a proof that it reads: an <r/> (XEP-0198) or a XEP-0199 ping. */
+  private ask(ws: WebSocket, meter: ReaderMeter, q: Question, state?: Bound): void {
+    const wire = q.kind === "sm"
+      ? ackRequest()
+      : xml("iq", { xmlns: NS.client, type: "get", from: state!.host, to: state!.full, id: q.id }, xml("ping", { xmlns: NS.ping }));
+    this.sendRaw(ws, wire.toString());
+    meter.asked(q, Date.now());
+    this.keepMark(ws, meter);
+    if (q.kind === "ping") this.armPingTimer(ws, meter);
+  }
+
+  /** An IQ answer from the client to this connection's ping: proof, routed nowhere. */
+  private readingProof(ws: WebSocket, el: Element): boolean {
+    if (el.name !== "iq" || (el.attrs.type !== "result" && el.attrs.type !== "error")) return false;
+    const meter = this.meterOf(ws);
+    if (!meter?.answered(el.attrs.id ?? "")) return false;
+    this.keepMark(ws, meter);
+    this.armPingTimer(ws, meter);
+    return true;
+  }
+
+  /**
+   * The client does not read what it is sent: stream error resource-constraint, and
+   * what it never proved to have read goes where RFC 6121 sends stanzas for an
+   * unavailable resource (with XEP-0198 through its queue, as past max_queue; otherwise
+   * the messages and IQ requests the meter held, through the account, after the unbind).
+   * `refused`: the stanza that was not written (none when a ping's deadline passed).
+   */
+  private async notReading(ws: WebSocket, state: Bound, refused: string | null): Promise<void> {
+    const meter = this.meters.get(ws);
+    this.meters.delete(ws);
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    this.pingTimer = null;
+    const error = streamError("resource-constraint", "the client does not read what it is sent");
+    console.log(JSON.stringify({ event: "slow-reader", jid: state.full, unproven: meter?.unproven ?? null, sm: !!state.smId }));
+    if (state.smId) return this.overflow(ws, state, error, refused === null ? [] : [refused]);
+    const held = [...(meter?.takeHeld() ?? []), ...(refused === null ? [] : [refused])];
+    this.sendRaw(ws, error.toString());
+    // close() marks the stream closed before it yields: nothing more is written to it.
+    await this.connection(ws).close();
+    const rerouted = rerouteHeld(held);
+    await this.services.ports.account(state.bare).smEnded({ id: "", resource: state.resource, connection: this.ctx.id.toString(), rerouted, offlineOnly: false });
+  }
+
+  /** SM sessions being ended here: nothing more is written or kept for them meanwhile. */
+  private endingSessions = new Set<string>();
+
+  /** Past max_queue (or a client that does not read): stream error resource-constraint,
+   *  the session ends, messages to offline storage (CONTRACT.md). */
+  private async overflow(ws: WebSocket | null, state: Bound, error: Element, refused: string[]): Promise<void> {
     const smId = state.smId!;
-    await endSession(this.services.ports.account(state.bare), this.store, smId, this.ctx.id.toString(), true, [refused]);
+    if (this.endingSessions.has(smId)) return;
+    this.endingSessions.add(smId);
+    try {
+      await endSession(this.services.ports.account(state.bare), this.store, smId, this.ctx.id.toString(), true, refused);
+    } finally {
+      this.endingSessions.delete(smId);
+    }
     if (ws) {
       this.sendRaw(ws, error.toString());
       await this.connection(ws).close();
@@ -196,7 +311,8 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       remoteAddress: attachment.remoteAddress,
       state: copyState(attachment.state), // handlers mutate it; only save() publishes
       save() {
-        save({ state: copyState(conn.state), remoteAddress: attachment.remoteAddress });
+        // Merged with the attachment as it is now: the reader meter may have written to it.
+        save({ ...self.attachment(ws), state: copyState(conn.state) });
       },
       send(el: Element | string) {
         const raw = typeof el === "string" ? el : el.toString();
@@ -223,10 +339,11 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
       waitUntil(p: Promise<unknown>) {
         ctx.waitUntil(p.catch((e) => console.error("background task failed", String(e))));
       },
+      readingProof: (el: Element) => this.readingProof(ws, el),
       allowStanza() {
         let bucket = buckets.get(ws);
         if (!bucket) {
-          const [rate, burst] = attachment.state.kind === "component" ? [COMPONENT_RATE_PER_SECOND, COMPONENT_BURST] : [config.limits.ratePerSecond, config.limits.burst];
+          const [rate, burst] = attachment.state.kind === "component" ? [config.limits.componentRatePerSecond, config.limits.componentBurst] : [config.limits.ratePerSecond, config.limits.burst];
           buckets.set(ws, (bucket = new TokenBucket(rate, burst)));
         }
         return bucket.take(Date.now());
@@ -235,9 +352,15 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return conn;
   }
 
+  /** Sockets whose stream is being ended for writing too fast: what they send next is dropped. */
+  private overrun = new WeakSet<WebSocket>();
+
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // Bounded: a client writing faster than its stanzas can be handled is stopped, not buffered.
+    if (this.overrun.has(ws)) return Promise.resolve();
+    // Bounded: a client writing faster than its stanzas can be handled is stopped, not
+    // buffered. The frames already queued are handled first (in order), then the error.
     if (this.queued >= MAX_QUEUED_FRAMES) {
+      this.overrun.add(ws);
       return this.inOrder(() => this.connection(ws).close("policy-violation", "too many stanzas waiting; slow down"));
     }
     return this.inOrder(() => this.onFrame(ws, message));
@@ -300,7 +423,10 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     const current = this.store.current();
     const hasSocket = ws !== null && current !== null && ws.state.smId === current.id;
     const action = onSmAlarm(this.store, current?.id ?? null, hasSocket, now);
-    if (action.requestAck && ws) this.sendRaw(ws.ws, action.requestAck.toString());
+    if (action.requestAck && ws && current) {
+      const meter = this.meterOf(ws.ws);
+      if (meter) this.ask(ws.ws, meter, { kind: "sm", h: wireH(this.store.get(current.id)?.sent ?? 0) });
+    }
     for (const id of action.expired) await this.endHere(id, false, []);
     if (action.next !== null) await this.scheduleAlarm(action.next);
   }
@@ -370,7 +496,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
   private async keepDetached(stanza: string, full: string | null): Promise<boolean> {
     if (!this.hasSm()) return false;
     const s = this.store.current();
-    if (!s || !s.resumable || s.account === "" || s.resource === "") return false;
+    if (!s || !s.resumable || s.account === "" || s.resource === "" || this.endingSessions.has(s.id)) return false;
     if (full !== null && `${s.account}/${s.resource}` !== full) return false;
     const now = Date.now();
     if (s.detachedSince === null) {
@@ -394,8 +520,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     if (state.phase === "closed") return this.keepDetached(stanza, null);
     if (state.phase !== "bound" && state.phase !== "ready") return false;
     if (state.kind === "component" && stanza.startsWith("<iq")) this.requests.sent(parseTrusted(stanza));
-    await this.writeStanza(ws, stanza);
-    return true;
+    return this.writeStanza(ws, stanza);
   }
 
   /** Delivers a stanza only if this connection is bound to exactly `full` (the
@@ -406,18 +531,19 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     const state = this.attachment(ws).state;
     if (state.phase === "closed") return this.keepDetached(stanza, full);
     if (state.phase !== "bound" || state.full !== full) return false;
-    await this.writeStanza(ws, stanza);
-    return true;
+    return this.writeStanza(ws, stanza);
   }
 
   /** Whether this connection is still open, or its XEP-0198 session waits for resumption
    *  (the account uses it to forget cut connections). */
   async alive(): Promise<boolean> {
     const ws = this.socket();
-    if (ws && ws.readyState === WebSocket.OPEN && this.attachment(ws).state.phase !== "closed") return true;
+    const state = ws ? this.attachment(ws).state : null;
+    const ending = state?.kind === "client" && state.phase === "bound" && !!state.smId && this.endingSessions.has(state.smId);
+    if (ws && ws.readyState === WebSocket.OPEN && state!.phase !== "closed" && !ending) return true;
     if (!this.hasSm()) return false;
     const s = this.store.current();
-    if (!s || !s.resumable || s.resource === "") return false;
+    if (!s || !s.resumable || s.resource === "" || this.endingSessions.has(s.id)) return false;
     if (s.detachedSince === null) {
       const expiry = this.store.detach(s.id, Date.now());
       if (expiry !== null) await this.scheduleAlarm(expiry);

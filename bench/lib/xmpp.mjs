@@ -85,6 +85,7 @@ class Socket {
       ws.on("message", (data) => {
         const frame = data.toString();
         if (this.smOn && this.smFrame(frame)) return;
+        if (this.serverPing(frame)) return;
         if (this.onFrame) return this.onFrame(frame);
         const w = this.waiters.shift();
         if (w) w.resolve(frame);
@@ -95,6 +96,14 @@ class Socket {
 
   fail(e) {
     for (const w of this.waiters.splice(0)) w.reject(e);
+  }
+
+  /** A XEP-0199 ping from the client's own server (the gateway sends one when it has no
+   *  proof that the client reads): answered as a real client does. True when consumed. */
+  serverPing(frame) {
+    if (!this.host || !frame.startsWith("<iq") || !frame.includes("urn:xmpp:ping") || attr(frame, "type") !== "get" || attr(frame, "from") !== this.host) return false;
+    this.send(`<iq type='result' to='${this.host}' id='${escapeXml(attr(frame, "id") ?? "")}'/>`);
+    return true;
   }
 
   /** XEP-0198 §4 as a real client does it: count stanzas, answer <r/> with <a h/>. True when consumed. */

@@ -25,6 +25,12 @@ export class Conn {
     ws.on("error", () => undefined);
     ws.on("message", (data) => {
       const f = data.toString();
+      // The server's own XEP-0199 ping (sent when it has no proof that the client reads):
+      // answered, as a real client does.
+      if (this.host && f.startsWith("<iq") && f.includes("urn:xmpp:ping") && / type="get"/.test(f) && f.includes(` from="${this.host}"`)) {
+        const id = / id="([^"]*)"/.exec(f)?.[1] ?? "";
+        ws.send(`<iq xmlns='jabber:client' type='result' to='${this.host}' id="${id}"/>`);
+      }
       if (this.onFrame) return this.onFrame(f);
       const i = this.waiters.findIndex((w) => w.test(f));
       if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f);
@@ -90,6 +96,7 @@ export async function client(base, host, user, password, resource) {
   const jid = /<jid>([^<]+)<\/jid>/.exec(bound ?? "")?.[1];
   if (!jid) throw new Error(`bind failed: ${bound}`);
   c.jid = jid;
+  c.host = host;
   return c;
 }
 

@@ -42,6 +42,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   ratePerSecond: 50,
   burst: 200,
   authFailuresBeforeDelay: 3,
+  // A component speaks for many users at once: its connection's bucket is far larger than a client's.
+  componentRatePerSecond: 5000,
+  componentBurst: 20_000,
 });
 export const DEFAULT_DELEGATION_TIMEOUT_MS = 30000;
 export const DEFAULT_ARCHIVE: Readonly<ArchiveSettings> = Object.freeze({ retentionDays: 7, maxMessages: 10_000 });
@@ -59,7 +62,7 @@ const ARCHIVE_KEYS = ["retention_days", "max_messages"];
 const HOST_KEYS = ["registration", "privileged_entities", "delegations", "client_delegation"] as const;
 const GRANT_KEYS = ["roster", "push", "message", "presence", "iq"] as const;
 const DELEGATION_KEYS = ["jid", "filtering"] as const;
-const LIMIT_KEYS = ["max_stanza_size", "rate_per_second", "burst", "auth_failures_before_delay"];
+const LIMIT_KEYS = ["max_stanza_size", "rate_per_second", "burst", "auth_failures_before_delay", "component_rate_per_second", "component_burst"];
 
 /** Normalises the keys of a map of domains, refusing invalid and duplicate ones. */
 export function domainKeys(
@@ -238,6 +241,11 @@ function parseHost(domain: string, raw: unknown, path: string, ctx: Context): Ho
   return { domain, registration, privileged, delegations, clientDelegation };
 }
 
+function positiveNumber(v: unknown, path: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new ConfigError(path, `must be a number greater than 0 (got ${show(v)})`);
+  return v;
+}
+
 function parseLimits(value: unknown, path: string): Limits {
   if (value === undefined) return { ...DEFAULT_LIMITS };
   const t = table(value, path);
@@ -246,16 +254,15 @@ function parseLimits(value: unknown, path: string): Limits {
   if (t.max_stanza_size !== undefined) {
     limits.maxStanzaSize = integer(t.max_stanza_size, field(path, "max_stanza_size"), 1024, 16777216);
   }
-  if (t.rate_per_second !== undefined) {
-    const p = field(path, "rate_per_second");
-    const v = t.rate_per_second;
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-      throw new ConfigError(p, `must be a number greater than 0 (got ${show(v)})`);
-    }
-    limits.ratePerSecond = v;
-  }
+  if (t.rate_per_second !== undefined) limits.ratePerSecond = positiveNumber(t.rate_per_second, field(path, "rate_per_second"));
   if (t.burst !== undefined) {
     limits.burst = integer(t.burst, field(path, "burst"), 1, Number.MAX_SAFE_INTEGER);
+  }
+  if (t.component_rate_per_second !== undefined) {
+    limits.componentRatePerSecond = positiveNumber(t.component_rate_per_second, field(path, "component_rate_per_second"));
+  }
+  if (t.component_burst !== undefined) {
+    limits.componentBurst = integer(t.component_burst, field(path, "component_burst"), 1, Number.MAX_SAFE_INTEGER);
   }
   if (t.auth_failures_before_delay !== undefined) {
     limits.authFailuresBeforeDelay = integer(

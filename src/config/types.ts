@@ -61,6 +61,9 @@ export interface Limits {
   ratePerSecond: number;
   burst: number;
   authFailuresBeforeDelay: number;
+  /** A component connection's token bucket (it speaks for many users). */
+  componentRatePerSecond: number;
+  componentBurst: number;
 }
 
 /** XEP-0313 archives (see docs/user-data.md). */

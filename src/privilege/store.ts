@@ -160,30 +160,66 @@ export function nextDeadline(sql: SqlStorage): number | null {
 // "the presences the entity would have had" when it connects (XEP-0356 §7 rule 1). An
 // unavailable presence removes the row: what is left is what the component believes available.
 
+/** Full JIDs whose last presence a component's mailbox remembers (§7 rule 2 de-duplication). */
+export const MAX_COMPONENT_PRESENCES = 10_000;
+
+/**
+ * The table with its row count kept in memory (a COUNT(*) per presence would read every
+ * row), and whether a JID's available presence was delivered without being remembered
+ * (past the bound): from then on an unavailable presence from a JID without a row is
+ * delivered too, since it may be one of those, and the component must not keep a ghost.
+ * The mark is cleared with the table when the component connects (the rows are rebuilt).
+ */
+class SentPresences {
+  private count: number;
+  private overflowed: boolean;
+
+  constructor(private readonly sql: SqlStorage) {
+    init(sql).exec("CREATE TABLE IF NOT EXISTS priv_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    this.count = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM priv_last_presence").one().n;
+    this.overflowed = sql.exec("SELECT 1 FROM priv_meta WHERE key = 'presence_overflow'").toArray().length > 0;
+  }
+
+  fresh(jid: string, canon: string, stanza: string, available: boolean): boolean {
+    const prev = this.sql.exec<{ canon: string }>("SELECT canon FROM priv_last_presence WHERE jid = ?", jid).toArray()[0];
+    if (!available) {
+      if (!prev) return this.overflowed;
+      this.sql.exec("DELETE FROM priv_last_presence WHERE jid = ?", jid);
+      this.count--;
+      return true;
+    }
+    if (prev?.canon === canon) return false;
+    // Bounded: past MAX_COMPONENT_PRESENCES full JIDs a new one is still delivered, not remembered.
+    if (!prev && this.count >= MAX_COMPONENT_PRESENCES) {
+      if (!this.overflowed) this.sql.exec("INSERT OR REPLACE INTO priv_meta (key, value) VALUES ('presence_overflow', 1)");
+      this.overflowed = true;
+      return true;
+    }
+    this.sql.exec(
+      "INSERT INTO priv_last_presence (jid, canon, stanza, available) VALUES (?, ?, ?, 1) ON CONFLICT(jid) DO UPDATE SET canon = excluded.canon, stanza = excluded.stanza, available = 1",
+      jid, canon, stanza,
+    );
+    if (!prev) this.count++;
+    return true;
+  }
+
+  forget(): void {
+    this.sql.exec("DELETE FROM priv_last_presence");
+    this.sql.exec("DELETE FROM priv_meta WHERE key = 'presence_overflow'");
+    this.count = 0;
+    this.overflowed = false;
+  }
+}
+
+const sentPresences = perStorage((sql) => new SentPresences(sql));
+
 /**
  * Records a presence from `jid`; false when the component already has it (§7 rule 2):
  * an available presence identical to the last one, or an unavailable one after which
  * nothing is recorded (it never had that JID available, or already heard it leave).
  */
-/** Full JIDs whose last presence a component's mailbox remembers (§7 rule 2 de-duplication). */
-export const MAX_COMPONENT_PRESENCES = 10_000;
-
 export function freshPresence(sql: SqlStorage, jid: string, canon: string, stanza: string, available: boolean): boolean {
-  const db = init(sql);
-  const prev = db.exec<{ canon: string }>("SELECT canon FROM priv_last_presence WHERE jid = ?", jid).toArray()[0];
-  if (!available) {
-    if (!prev) return false;
-    db.exec("DELETE FROM priv_last_presence WHERE jid = ?", jid);
-    return true;
-  }
-  if (prev?.canon === canon) return false;
-  // Bounded: past MAX_COMPONENT_PRESENCES full JIDs a new one is still delivered, not remembered.
-  if (!prev && db.exec<{ n: number }>("SELECT COUNT(*) AS n FROM priv_last_presence").one().n >= MAX_COMPONENT_PRESENCES) return true;
-  db.exec(
-    "INSERT INTO priv_last_presence (jid, canon, stanza, available) VALUES (?, ?, ?, 1) ON CONFLICT(jid) DO UPDATE SET canon = excluded.canon, stanza = excluded.stanza, available = 1",
-    jid, canon, stanza,
-  );
-  return true;
+  return sentPresences(sql).fresh(jid, canon, stanza, available);
 }
 
 /** The last available presences recorded, by full JID. */
@@ -192,5 +228,5 @@ export function lastAvailablePresences(sql: SqlStorage): Array<{ jid: string; st
 }
 
 export function forgetSentPresences(sql: SqlStorage): void {
-  init(sql).exec("DELETE FROM priv_last_presence");
+  sentPresences(sql).forget();
 }

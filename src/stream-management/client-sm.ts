@@ -41,6 +41,7 @@ export async function onNonza(conn: Conn, side: SmSide, el: Element): Promise<vo
   const action = onSmNonza(side.store, view, el, side.cfg, Date.now());
   switch (action.kind) {
     case "none":
+      if (action.acked) side.acked(action.acked.h, action.acked.sent);
       return;
     case "close":
       side.writeRaw(action.error);

@@ -175,6 +175,12 @@ export class SmStore {
     return { ok: true, h: wireH(sent + 1), unacked: sent + 1 - s.acked, requestedAt: s.requestedAt };
   }
 
+  /** Characters of the stanzas written to the socket and not acknowledged (what the
+   *  slow-reader meter, src/stream/reader-proof.ts, counts again after a wake). */
+  unackedSize(id: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(LENGTH(stanza)), 0) AS n FROM sm_queue WHERE session = ? AND on_wire = 1", id).one().n;
+  }
+
   /** Counts one stanza from the client as handled (after it was routed or stored). Returns the new total. */
   handled(id: string): number {
     const r = this.sql.exec<{ handled_in: number }>("UPDATE sm_sessions SET handled_in = handled_in + 1 WHERE id = ? RETURNING handled_in", id).toArray()[0];

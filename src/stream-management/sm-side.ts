@@ -17,6 +17,8 @@ export interface SmSide {
   write(raw: string): Promise<void>;
   /** Writes a nonza or stream element as is. */
   writeRaw(el: Element | string): void;
+  /** The client acknowledged `h` of `sent` stanzas (wire values): proof that it reads. */
+  acked(h: number, sent: number): void;
   /** Wakes the connection object at `at` (ms) unless it wakes earlier. */
   scheduleAlarm(at: number): Promise<void>;
 }

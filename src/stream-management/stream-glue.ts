@@ -6,7 +6,7 @@ import { type Element, streamError } from "../xml/stanza";
 import type { StreamManagementConfig } from "./config";
 import { answerRequest, ackRequest, failed, handledCountTooHigh, onEnable, parseResume, resumeAllowed } from "./protocol";
 import { nextAckCheck, shouldRequestAck } from "./ack-policy";
-import { parseH } from "./counter";
+import { parseH, wireH } from "./counter";
 import { newSmId } from "./session-id";
 import type { SmSession, SmStore } from "./session-store";
 
@@ -25,8 +25,9 @@ export type SmAction =
   /** Send `reply`. With `enabled`, SM is now on: keep its id in the attachment, and
    *  register a resumable one in the account's directory. */
   | { kind: "reply"; reply: Element; enabled?: SmSession }
-  /** Send nothing (an acknowledgement was taken in). */
-  | { kind: "none" }
+  /** Send nothing (with `acked`: an acknowledgement was taken in, h as on the wire, and
+   *  `sent` the wire count of stanzas sent so far). */
+  | { kind: "none"; acked?: { h: number; sent: number } }
   /** End the stream with this stream error. */
   | { kind: "close"; error: Element }
   /** Ask the account to resume `previd` with `h` (docs/stream-management.md, resumption). */
@@ -56,7 +57,8 @@ export function onSmNonza(store: SmStore, view: SmStreamView, el: Element, cfg: 
       if (h === null) return { kind: "close", error: streamError("bad-format", "<a/> needs an h attribute (0 to 4294967295)") };
       const r = store.ack(view.smId, h);
       if (r.kind === "too-high") return { kind: "close", error: handledCountTooHigh(r.h, r.sendCount) };
-      return { kind: "none" };
+      const after = r.kind === "ack" ? store.get(view.smId) : null;
+      return after ? { kind: "none", acked: { h, sent: wireH(after.sent) } } : { kind: "none" };
     }
     case "resume": {
       if (!resumeAllowed(ctx)) return { kind: "reply", reply: failed("unexpected-request") };
@@ -71,8 +73,8 @@ export function onSmNonza(store: SmStore, view: SmStreamView, el: Element, cfg: 
 }
 
 export type SendAction =
-  /** Write the stanza; then an <r/> when `requestAck`. */
-  | { kind: "send"; requestAck: Element | null }
+  /** Write the stanza (the `h`-th sent, wire value); then an <r/> when `requestAck`. */
+  | { kind: "send"; h: number; requestAck: Element | null }
   /** Past max_queue: end the stream with resource-constraint and end the session (its
    *  held messages and this stanza go where RFC 6121 sends them: docs/stream-management.md). */
   | { kind: "overflow"; error: Element };
@@ -80,16 +82,18 @@ export type SendAction =
 /**
  * Before a stanza is written to the socket of a stream with SM on: count it and keep it
  * (the output gate holds the write until this is durable), and say whether to ask for
- * an acknowledgement now (./ack-policy.ts).
+ * an acknowledgement now (./ack-policy.ts; `askNow`: the connection wants a proof that
+ * the client reads, src/stream/reader-proof.ts, so one is asked if none is outstanding).
  */
-export function beforeSend(store: SmStore, smId: string, stanza: string, now: number): SendAction {
+export function beforeSend(store: SmStore, smId: string, stanza: string, now: number, askNow = false): SendAction {
   const e = store.enqueue(smId, stanza, now, true);
   if (!e.ok) return { kind: "overflow", error: streamError("resource-constraint", "too many unacknowledged stanzas") };
   // By count only: the age of the oldest stanza is the alarm's to check (onSmAlarm), which
   // saves a read per stanza on the hot path.
-  if (!shouldRequestAck({ unacked: e.unacked, oldestUnackedAt: null, requestedAt: e.requestedAt }, now)) return { kind: "send", requestAck: null };
+  const policy = shouldRequestAck({ unacked: e.unacked, oldestUnackedAt: null, requestedAt: e.requestedAt }, now);
+  if (!policy && !(askNow && e.requestedAt === null)) return { kind: "send", h: e.h, requestAck: null };
   store.markRequested(smId, now);
-  return { kind: "send", requestAck: ackRequest() };
+  return { kind: "send", h: e.h, requestAck: ackRequest() };
 }
 
 export interface AlarmAction {

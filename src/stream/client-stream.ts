@@ -40,7 +40,8 @@ export async function onClientFrame(conn: Conn, frame: string): Promise<void> {
     case "bound":
       // XEP-0198 / XEP-0352 nonzas: not stanzas, not counted, never unsupported-stanza-type.
       if (conn.sm && isSmOrCsiNonza(el)) return onNonza(conn, conn.sm, el);
-      await handleBoundStanza(conn, state, el);
+      // The answer to the server's own ping (slow readers, ./reader-proof.ts) goes nowhere.
+      if (!conn.readingProof?.(el)) await handleBoundStanza(conn, state, el);
       // XEP-0198 §4: counted once handled (routed, stored, or answered).
       if (conn.sm) countHandled(conn, conn.sm);
       return;

@@ -30,6 +30,9 @@ export interface Connection<State> {
   };
   /** A component connection's IQ requests written and not answered yet (../component/requests-in-flight.ts). */
   readonly requests?: RequestsInFlight;
+  /** A client's IQ answer to the connection's own ping (./reader-proof.ts): true when it
+   *  is one, taken as proof that the client reads and routed nowhere. */
+  readingProof?(el: Element): boolean;
   /** XEP-0198 / XEP-0352 support of the object holding a client socket. */
   readonly sm?: SmSide;
   /** Keeps the object alive until `p` settles (work after the reply). */

@@ -11,11 +11,18 @@ export type FrameResult = { ok: true; element: Element } | { ok: false; conditio
 /** How deep elements may nest in a frame; real stanzas stay well under 20. */
 export const MAX_FRAME_DEPTH = 64;
 
-const encoder = new TextEncoder();
+const NON_ASCII = /[^\x00-\x7f]/;
 
-/** Size of a string in UTF-8 bytes, computed only when the cheap bound is not enough. */
+/** Size of a string in UTF-8 bytes, without encoding it (ASCII, the usual case, is one scan). */
 export function utf8Length(s: string): number {
-  return encoder.encode(s).length;
+  if (!NON_ASCII.test(s)) return s.length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // 2 bytes below U+0800, 3 above; a surrogate pair is 4 (2 for each half).
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
 }
 
 export function parseFrame(frame: string, maxBytes: number): FrameResult {

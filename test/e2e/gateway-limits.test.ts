@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_CONFIG } from "./support/config";
 import { createUser, startGateway, uniqueName, type Gateway } from "./support/gateway";
 import { isMessage } from "./support/im";
-import { RawXmpp, is, stanzaError, streamCondition, wsUrlFor } from "./support/raw-client";
+import { type Element, RawXmpp, is, stanzaError, streamCondition, wsUrlFor } from "./support/raw-client";
 
-describe("limits (rate_per_second 5, burst 10, auth_failures_before_delay 2, max_stanza_size 2048)", () => {
+describe("limits (rate_per_second 5, burst 10, auth_failures_before_delay 2, max_stanza_size 2048, component_rate_per_second 1, component_burst 20)", () => {
   let gw: Gateway;
   beforeAll(async () => {
-    const config = { ...E2E_CONFIG, limits: { rate_per_second: 5, burst: 10, auth_failures_before_delay: 2, max_stanza_size: 2048 } };
+    const limits = { rate_per_second: 5, burst: 10, auth_failures_before_delay: 2, max_stanza_size: 2048, component_rate_per_second: 1, component_burst: 20 };
+    const config = { ...E2E_CONFIG, limits };
     gw = await startGateway({ vars: { XMPP_CONFIG: JSON.stringify(config) } });
   });
   afterAll(async () => {
@@ -59,6 +60,38 @@ describe("limits (rate_per_second 5, burst 10, auth_failures_before_delay 2, max
     expect(after.attrs.type).toBe("chat");
     f.close();
     c.close();
+  });
+
+  it("a component's connection has its own bucket (issue 14 item 12): past the burst its requests get policy-violation, its responses are dropped, its stream stays", async () => {
+    const user = uniqueName("from-comp");
+    await createUser(`${user}@localhost`, "pw", gw.url);
+    const u = await RawXmpp.login(gw.url, { username: user, resource: "u" });
+    const COMP = "echo.comp.localhost";
+    const comp = await RawXmpp.component(gw.url, COMP, "echo-secret");
+    const N = 30;
+    for (let i = 0; i < N; i++) comp.send(`<message xmlns='jabber:component:accept' type='chat' from='bot@${COMP}' to='${u.jid}' id='c${i}'><body>${i}</body></message>`);
+    // A response over the limit is dropped, never answered (RFC 6120 §8.3.1).
+    comp.send(`<iq xmlns='jabber:component:accept' type='result' from='${COMP}' to='${u.jid}' id='late-result'/>`);
+    const refused: Element[] = [];
+    for (let i = 0; i < N - 20; i++) refused.push(await comp.next((el) => el.getName() === "message" && el.attrs.type === "error", 10_000));
+    for (const [i, e] of refused.entries()) {
+      expect(e.attrs).toMatchObject({ type: "error", from: COMP, to: `bot@${COMP}`, id: `c${20 + i}` });
+      expect(stanzaError(e)).toEqual({ type: "modify", condition: "policy-violation" });
+    }
+    // The burst went through, in order; nothing after it.
+    const delivered: string[] = [];
+    for (let i = 0; i < 20; i++) delivered.push((await u.next(isMessage(), 5000)).attrs.id!);
+    expect(delivered).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`));
+    await u.nothing((el) => el.getName() === "message" || el.getName() === "iq", 500);
+    await comp.nothing((el) => el.attrs.type === "error", 100);
+    // The stream stays: the component still receives, and sends again once the bucket refills (1/s).
+    u.send(`<message xmlns='jabber:client' type='chat' to='${COMP}' id='to-comp'><body>hi</body></message>`);
+    expect((await comp.next((el) => el.attrs.id === "to-comp")).attrs.from).toBe(u.jid);
+    await new Promise((r) => setTimeout(r, 1200));
+    comp.send(`<message xmlns='jabber:component:accept' type='chat' from='bot@${COMP}' to='${u.jid}' id='refilled'><body>again</body></message>`);
+    expect((await u.next(isMessage())).attrs.id).toBe("refilled");
+    comp.close();
+    u.close();
   });
 
   it("max_stanza_size counts UTF-8 bytes: 1,900 bytes pass, 1,100 characters of 2,000+ bytes do not", async () => {

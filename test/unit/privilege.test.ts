@@ -404,6 +404,33 @@ describe("component presence de-duplication (I6)", () => {
   });
 });
 
+describe("component presence memory, bounded (issue 14 item 12)", () => {
+  it("past MAX_COMPONENT_PRESENCES a new JID is delivered, not remembered; unavailable presences still reach the component", async () => {
+    const { env, runInDurableObject } = await import("cloudflare:test");
+    const store = await import("../../src/privilege/store");
+    await runInDurableObject(env.COMPONENT.getByName(`cap-${Date.now().toString(36)}`), async (_obj, state) => {
+      const sql = state.storage.sql;
+      const fresh = (jid: string, available = true) => store.freshPresence(sql, jid, "c", `<presence from="${jid}"/>`, available);
+      // Before any overflow, an unavailable from an unknown JID is a repeat: dropped.
+      expect(fresh("nobody@x/r", false)).toBe(false);
+      for (let i = 0; i < store.MAX_COMPONENT_PRESENCES; i++) expect(fresh(`u${i}@x/r`)).toBe(true);
+      expect(fresh("u0@x/r")).toBe(false);
+      expect(fresh("over@x/r")).toBe(true);
+      expect(fresh("over@x/r")).toBe(true); // not remembered, so not de-duplicated
+      expect(store.lastAvailablePresences(sql).length).toBe(store.MAX_COMPONENT_PRESENCES);
+      expect(fresh("over@x/r", false)).toBe(true); // its unavailable is delivered
+      // A place freed is taken by the next new JID.
+      expect(fresh("u0@x/r", false)).toBe(true);
+      expect(fresh("next@x/r")).toBe(true);
+      expect(fresh("next@x/r")).toBe(false);
+      // The component connects: the table is rebuilt, the mark cleared.
+      store.forgetSentPresences(sql);
+      expect(store.lastAvailablePresences(sql)).toEqual([]);
+      expect(fresh("nobody@x/r", false)).toBe(false);
+    });
+  });
+});
+
 describe("contacts' presences kept for `presence: roster` (I5)", () => {
   it("keeps and forwards only presences of contacts the user is subscribed to, within limits", async () => {
     const { env, runInDurableObject } = await import("cloudflare:test");

@@ -65,7 +65,7 @@ describe("SM nonzas on a client stream", () => {
     await withStore((store) => {
       const s = store.create({ account: "alice@localhost", resource: "phone", connection: "conn-1", resumable: false, resumeWindow: 300, maxQueue: 500 });
       for (let i = 1; i <= 3; i++) expect(beforeSend(store, s.id, msg(i), 1).kind).toBe("send");
-      expect(onSmNonza(store, boundView(s.id), parse("<a xmlns='urn:xmpp:sm:3' h='2'/>"), cfg, 2)).toEqual({ kind: "none" });
+      expect(onSmNonza(store, boundView(s.id), parse("<a xmlns='urn:xmpp:sm:3' h='2'/>"), cfg, 2)).toEqual({ kind: "none", acked: { h: 2, sent: 3 } });
       expect(store.queue(s.id)).toEqual([msg(3)]);
       const high = onSmNonza(store, boundView(s.id), parse("<a xmlns='urn:xmpp:sm:3' h='10'/>"), cfg, 3);
       expect(high.kind === "close" && high.error.toString()).toBe(x(

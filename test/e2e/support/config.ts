@@ -13,6 +13,8 @@ export const COMPONENT_SECRETS: Record<string, string> = {
   "privro.comp.localhost": "privro-secret",
   "echo.comp.localhost": "echo-secret",
   "deleg.comp.localhost": "deleg-secret",
+  // The bound on the presences a mailbox remembers (hardening-bounds.test.ts).
+  "presence.comp.localhost": "presence-secret",
 };
 
 /** XMPP_CONFIG, passed as JSON with --var. */
@@ -78,6 +80,11 @@ export const E2E_CONFIG = {
         "urn:xmpp:delegation:2:bare:disco#items:*": { jid: "deleg.comp.localhost" },
       },
     },
+    // A host without users whose `roster` grant makes presence.comp.localhost remember the
+    // last presence of any full JID sent to it (hardening-bounds.test.ts fills that table).
+    "bounds.localhost": {
+      privileged_entities: { "presence.comp.localhost": { roster: "get", presence: "roster" } },
+    },
   },
   components: {
     "pubsub.localhost": {},
@@ -87,6 +94,7 @@ export const E2E_CONFIG = {
     "privro.comp.localhost": {},
     "echo.comp.localhost": {},
     "deleg.comp.localhost": {},
+    "presence.comp.localhost": {},
   },
   limits: {
     max_stanza_size: 262144,

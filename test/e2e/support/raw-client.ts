@@ -138,11 +138,23 @@ export interface LoginOptions {
   mechanism?: string;
   /** Send initial presence `<presence/>` after bind (default false). */
   presence?: boolean;
+  /** Answer the server's pings (default true; see RawXmpp.serverPings). */
+  answerPings?: boolean;
 }
 
 export class RawXmpp {
   /** Every frame received, as text, in order (for failure messages). */
   readonly seen: string[] = [];
+  /**
+   * The server's own XEP-0199 pings (from the stream's domain): it sends one once 64 KiB
+   * are written without proof that the client reads (src/stream/reader-proof.ts). Like a
+   * real client, RawXmpp answers them and keeps them out of next(); with `answerPings`
+   * false it leaves them unanswered, in next()'s buffer like any frame.
+   */
+  readonly serverPings: Element[] = [];
+  answerPings = true;
+  /** The domain the stream was opened to. */
+  private domain: string | undefined;
   readonly closed: Promise<{ code: number; reason: string }>;
   private readonly buffer: Element[] = [];
   private waiters: Waiter[] = [];
@@ -163,6 +175,13 @@ export class RawXmpp {
         el = parse(text);
       } catch {
         return; // not XML: recorded in `seen` only
+      }
+      if (this.isServerPing(el)) {
+        this.serverPings.push(el);
+        if (this.answerPings) {
+          ws.send(`<iq xmlns='jabber:client' type='result' to='${esc(this.domain!)}' id='${esc(el.attrs.id ?? "")}'/>`);
+          return;
+        }
       }
       const w = this.waiters.find((x) => x.pred(el));
       if (w) {
@@ -190,6 +209,10 @@ export class RawXmpp {
 
   send(xml: string): void {
     this.ws.send(xml);
+  }
+
+  private isServerPing(el: Element): boolean {
+    return this.domain !== undefined && el.getName() === "iq" && el.attrs.type === "get" && el.attrs.from === this.domain && !!el.getChild("ping", "urn:xmpp:ping");
   }
 
   /** The next frame matching `pred` (frames that arrived earlier and matched nobody count). */
@@ -244,6 +267,7 @@ export class RawXmpp {
 
   /** `<open/>` to `domain`, waits for the answering `<open/>` and `<stream:features/>`. */
   async openStream(domain: string): Promise<{ open: Element; features: Element }> {
+    this.domain = domain;
     this.send(openFrame(domain));
     const open = await this.next(is.open());
     const features = await this.next(is.features());
@@ -285,6 +309,7 @@ export class RawXmpp {
   static async login(base: string, opts: LoginOptions): Promise<RawXmpp & { jid: string }> {
     const domain = opts.domain ?? "localhost";
     const c = await RawXmpp.open(wsUrl(base, "/xmpp-websocket"));
+    c.answerPings = opts.answerPings ?? true;
     try {
       await c.openStream(domain);
       await c.authenticate(opts.mechanism ?? "SCRAM-SHA-256", opts.username, opts.password ?? "pw", domain);
