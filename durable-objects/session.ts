@@ -82,7 +82,16 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return found && this.store !== null;
   }
 
+  /** Each socket's SM side, made once (every frame asks for it). */
+  private sides = new WeakMap<WebSocket, SmSide>();
+
   private side(ws: WebSocket): SmSide {
+    let side = this.sides.get(ws);
+    if (!side) this.sides.set(ws, (side = this.makeSide(ws)));
+    return side;
+  }
+
+  private makeSide(ws: WebSocket): SmSide {
     const self = this;
     return {
       get store() { return self.store; },

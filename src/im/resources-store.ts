@@ -41,11 +41,16 @@ export class ResourcesStore {
     return [...this.all().values()];
   }
 
-  put(r: BoundResource): void {
-    this.all().set(r.resource, r);
+  /** Makes the table (new accounts get it when they are created; older ones on first bind). */
+  prepare(): void {
     ensureTable(this.sql, "resources", `CREATE TABLE IF NOT EXISTS resources (
       resource TEXT PRIMARY KEY, session TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0,
       available INTEGER NOT NULL DEFAULT 0, presence TEXT, interested INTEGER NOT NULL DEFAULT 0)`);
+  }
+
+  put(r: BoundResource): void {
+    this.all().set(r.resource, r);
+    this.prepare();
     this.sql.exec(
       `INSERT INTO resources (resource, session, priority, available, presence, interested) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(resource) DO UPDATE SET session = excluded.session, priority = excluded.priority,
