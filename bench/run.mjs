@@ -12,6 +12,8 @@
 //                                 (or later: node bench/lib/report.mjs results.json)
 //   npm run bench -- --only=pairs,iq   a subset of: pairs fanout connect iq delegated
 //   npm run bench -- --fanout-k=10,500 --connect-c=1000 --pairs=20 --duration=5   overrides
+//   npm run bench -- --connect-mechanism=SCRAM-SHA-1  the gateway's logins in the connect steps
+//                                 (default PLAIN, as the floor's; the other one gets one step)
 //   npm run bench -- --port-base=8830  take ports from 8830 upwards instead of kernel-chosen ones
 //   npm run bench -- --profile=pairs,fanout,iq,delegated  after the measurements, profile the
 //                                 gateway's isolate (inspector, CDP Profiler) during an extra run
@@ -74,6 +76,13 @@ if (peerName !== undefined) {
     console.error(`bench: --peer ${peerName}: ${why}`);
     process.exit(2);
   }
+}
+
+// The gateway's mechanism in the connect scenario's steps; the other one gets one extra step.
+const connectMechanism = option("connect-mechanism") ?? "PLAIN";
+if (!["PLAIN", "SCRAM-SHA-1"].includes(connectMechanism)) {
+  console.error("bench: --connect-mechanism is PLAIN or SCRAM-SHA-1");
+  process.exit(2);
 }
 
 const HOST = "localhost";
@@ -225,7 +234,8 @@ async function main() {
     results.machine[`${s.name}Processes`] = procs;
   }
   const targets = {
-    gateway: { name: "gateway", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" },
+    // connectMechanism: the connect scenario's steps (bench/scenarios/connect.mjs).
+    gateway: { name: "gateway", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", connectMechanism },
     floor: { name: "floor", server: floor, wsUrl: floor.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" },
     // The same gateway with XEP-0198 (resumable) enabled by every client, as real clients do.
     gatewaySm: { name: "gateway+SM", server: gateway, wsUrl: gateway.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", sm: true },
@@ -233,7 +243,7 @@ async function main() {
   if (peerName) targets.peer = { name: peerName, server: peer, wsUrl: peer.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", newComponent: peerComponent(peer) };
   if (baselineRev) {
     peer.delegation = true;
-    targets.peer = { name: thirdName, server: peer, wsUrl: peer.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1" };
+    targets.peer = { name: thirdName, server: peer, wsUrl: peer.wsUrl, host: HOST, mechanism: "SCRAM-SHA-1", connectMechanism };
   }
   const names = peer ? ["floor", "gateway", "peer"] : ["floor", "gateway"];
   results.machine.peer = thirdName ?? null;
@@ -386,17 +396,18 @@ async function main() {
       row("RSS per connection of this step, idle", g.kibPerConnIdleMarginal, f.kibPerConnIdleMarginal, " KiB", pr?.kibPerConnIdleMarginal);
       row("server CPU while idle", g.idleCpuMsPerSec, f.idleCpuMsPerSec, " ms/s", pr?.idleCpuMsPerSec);
     }
-    if (r.gateway.plain) {
-      log(`  gateway with PLAIN (the server derives the key: PBKDF2), C = ${r.gateway.plain.c}`);
-      row("logins/s", r.gateway.plain.loginsPerSec, r.floor.runs[0].loginsPerSec);
-      row("server CPU per login", r.gateway.plain.cpuMsPerLogin, r.floor.runs[0].cpuMsPerLogin, " ms");
+    const also = r.gateway.also;
+    if (also) {
+      log(`  gateway with ${also.mechanism}${also.mechanism === "PLAIN" ? " (the server derives the key: PBKDF2)" : " (the client derives the key)"}, C = ${also.c}`);
+      row("logins/s", also.loginsPerSec, r.floor.runs[0].loginsPerSec);
+      row("server CPU per login", also.cpuMsPerLogin, r.floor.runs[0].cpuMsPerLogin, " ms");
     }
     r.scramClient = { logins: scramClientCost.count, msPerLogin: scramClientCost.count ? Number((scramClientCost.ms / scramClientCost.count).toFixed(2)) : null };
     log(`  client-side SCRAM-SHA-1 key derivation: ${fmt(r.scramClient.msPerLogin, " ms")} per login (wall time in the libuv pool, not server CPU)`);
   });
 
   if (profileOf.has("connect")) await section("profile-connect", () =>
-    profiled(`connect C=${P.connectC[0]}`, targets.gateway, (t) => connect(t, { accounts: accounts.connect, cs: [P.connectC[0]], idleWaitMs: 0, idleMeasureMs: 0, plain: false })));
+    profiled(`connect C=${P.connectC[0]}`, targets.gateway, (t) => connect(t, { accounts: accounts.connect, cs: [P.connectC[0]], idleWaitMs: 0, idleMeasureMs: 0, also: null })));
 
   if (only.has("iq")) await section("iq", async () => {
     log("\n[iq]");

@@ -78,7 +78,10 @@ export class AccountObject extends GatewayObject implements AccountPort {
   // ---- credentials and lifecycle ----------------------------------------------------
 
   async credentials(): Promise<StoredCredentials | null> {
-    return this.credentialsNow();
+    const creds = this.credentialsNow();
+    // The bind that follows a login asks whether the account exists: already known.
+    this.existsCache = creds !== null;
+    return creds;
   }
 
   async exists(): Promise<boolean> {
@@ -93,6 +96,8 @@ export class AccountObject extends GatewayObject implements AccountPort {
     if (existed && createOnly) return "exists";
     this.ctx.storage.kv.put("credentials", creds);
     this.existsCache = true;
+    // Made with the account rather than by its first login's bind.
+    if (!existed) this.account().resources.prepare();
     // Listed on creation; a password change lists an account older than the directory.
     if (this.ctx.id.name) await this.listInDirectory(this.ctx.id.name, true);
     return existed ? "changed" : "created";

@@ -79,17 +79,6 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return (this.csiStore ??= new CsiStore(this.ctx.storage.sql));
   }
 
-  /** Whether this stream ever sent a CSI nonza (checked once after a wake from hibernation). */
-  private csiInUse(): boolean {
-    if (this.csiStore) return true;
-    if (this.csiChecked) return false;
-    this.csiChecked = true;
-    const found = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'csi_state'").toArray().length > 0;
-    return found && this.csi !== null;
-  }
-
-  private csiChecked = false;
-
   /** Whether SM tables exist here at all (a restarted object does not know yet). */
   private hasSm(): boolean {
     if (this.smStore) return true;
@@ -97,7 +86,16 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return found && this.store !== null;
   }
 
+  /** Each socket's SM side, made once (every frame asks for it). */
+  private sides = new WeakMap<WebSocket, SmSide>();
+
   private side(ws: WebSocket): SmSide {
+    let side = this.sides.get(ws);
+    if (!side) this.sides.set(ws, (side = this.makeSide(ws)));
+    return side;
+  }
+
+  private makeSide(ws: WebSocket): SmSide {
     const self = this;
     return {
       get store() { return self.store; },
@@ -130,7 +128,9 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     }
     if (state.smId && this.endingSessions.has(state.smId)) return false;
     let out = [raw];
-    if (raw.startsWith("<presence") && this.csiInUse()) out = csiFilter(this.csi, CSI_OWNER, parseTrusted(raw), raw);
+    // Only a stream that sent a CSI nonza has anything held (the attachment says so, so
+    // that a presence to a stream that never did touches no storage).
+    if (raw.startsWith("<presence") && state.csi) out = csiFilter(this.csi, CSI_OWNER, parseTrusted(raw), raw);
     const meter = this.meterOf(ws)!;
     for (const one of out) {
       const size = utf8Length(one);
@@ -282,8 +282,14 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     const state: StreamState = kind === "client" ? { kind: "client", phase: "connected" } : { kind: "component", phase: "connected" };
     const attachment: Attachment = { state, remoteAddress: request.headers.get("cf-connecting-ip") ?? "127.0.0.1" };
     this.saveAttachment(server, attachment);
-    // The alarm survives hibernation; it ends the stream if it never authenticates.
-    await this.ctx.storage.setAlarm(Date.now() + UNAUTHENTICATED_TIMEOUT_MS);
+    // Ends the stream if it never authenticates. A timer, not the alarm: the login path
+    // writes nothing to this object's storage (an alarm is a storage write, and it would
+    // wake every idle connection's object once more a minute later). The timer keeps the
+    // object out of hibernation only until the stream is bound or ready (onFrame clears it);
+    // a restart of the runtime that could lose it cuts the socket too.
+    this.authTimer = setTimeout(() => {
+      this.inOrder(() => this.closeUnauthenticated()).catch((e) => console.error("authentication timeout failed", String(e)));
+    }, UNAUTHENTICATED_TIMEOUT_MS);
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": "xmpp" } });
   }
 
@@ -366,7 +372,36 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     return this.inOrder(() => this.onFrame(ws, message));
   }
 
+  /** The unauthenticated stream's timer (fetch), until the stream is bound, ready or closed. */
+  private authTimer: ReturnType<typeof setTimeout> | null = null;
+
+  private clearAuthTimer(ws: WebSocket): void {
+    if (this.authTimer === null) return;
+    const phase = this.attachment(ws).state.phase;
+    if (phase !== "bound" && phase !== "ready" && phase !== "closed") return;
+    clearTimeout(this.authTimer);
+    this.authTimer = null;
+  }
+
+  /** UNAUTHENTICATED_TIMEOUT_MS after the upgrade: connection-timeout unless bound or ready. */
+  private async closeUnauthenticated(): Promise<void> {
+    this.authTimer = null;
+    for (const ws of this.ctx.getWebSockets()) {
+      const conn = this.connection(ws);
+      if (conn.state.kind === "client") await onClientTimeout(conn as Connection<ClientState>);
+      else if (conn.state.phase !== "ready" && conn.state.phase !== "closed") await conn.close("connection-timeout", "the handshake took too long");
+    }
+  }
+
   private async onFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    try {
+      await this.handleFrame(ws, message);
+    } finally {
+      this.clearAuthTimer(ws);
+    }
+  }
+
+  private async handleFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = this.connection(ws);
     let frame: string;
     try {
@@ -400,22 +435,20 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
   }
 
   private async gone(ws: WebSocket): Promise<void> {
+    if (this.authTimer !== null) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
     const conn = this.connection(ws);
     if (conn.state.kind === "client") await onClientGone(conn as Connection<ClientState>, true);
     else await onComponentGone(conn as Connection<ComponentState>);
   }
 
   /**
-   * UNAUTHENTICATED_TIMEOUT_MS after the upgrade: connection-timeout unless bound or
-   * ready. With XEP-0198: ack requests by time, a socket found gone after a restart
-   * (no event tells us), and the end of a session whose resumption window passed.
+   * XEP-0198: ack requests by time, a socket found gone after a restart (no event tells
+   * us), and the end of a session whose resumption window passed.
    */
   override async alarm(): Promise<void> {
-    for (const ws of this.ctx.getWebSockets()) {
-      const conn = this.connection(ws);
-      if (conn.state.kind === "client") await onClientTimeout(conn as Connection<ClientState>);
-      else if (conn.state.phase !== "ready" && conn.state.phase !== "closed") await conn.close("connection-timeout", "the handshake took too long");
-    }
     if (!this.hasSm()) return;
     this.ackAlarmSet = false;
     const now = Date.now();

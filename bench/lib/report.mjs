@@ -50,10 +50,12 @@ export function markdownTable(results) {
       if (i > 0) add(n, "RSS per connection of this step's new ones, idle", gr.kibPerConnIdleMarginal, fr.kibPerConnIdleMarginal, " KiB", pr?.kibPerConnIdleMarginal);
       add(n, "server CPU while idle", gr.idleCpuMsPerSec, fr.idleCpuMsPerSec, " ms/s", pr?.idleCpuMsPerSec);
     });
-    if (g.plain) {
+    // `plain`: runs saved before the steps logged in with PLAIN (the extra step was PLAIN).
+    const also = g.also ?? (g.plain ? { mechanism: "PLAIN", ...g.plain } : null);
+    if (also) {
       const fr = f.runs[0];
-      add(`connect C = ${g.plain.c}, gateway PLAIN`, "logins/s", g.plain.loginsPerSec, fr.loginsPerSec);
-      add(`connect C = ${g.plain.c}, gateway PLAIN`, "server CPU per login", g.plain.cpuMsPerLogin, fr.cpuMsPerLogin, " ms");
+      add(`connect C = ${also.c}, gateway ${also.mechanism}`, "logins/s", also.loginsPerSec, fr.loginsPerSec);
+      add(`connect C = ${also.c}, gateway ${also.mechanism}`, "server CPU per login", also.cpuMsPerLogin, fr.cpuMsPerLogin, " ms");
     }
     if (s.connect.scramClient) rows.push(`| connect | client-side SCRAM-SHA-1 key derivation per login (generator) | ${v(s.connect.scramClient.msPerLogin, " ms")} | | |`);
   }

@@ -9,6 +9,7 @@
 // References: RFC 6121 §8.5.2.1.1 (offline storage is optional, service-unavailable
 // when it is not possible), XEP-0160 §3 (storage, delivery on initial presence).
 import { utf8Length } from "../xml/frame-parser";
+import { ensureTable, hasTable } from "../storage/tables";
 
 export const MAX_OFFLINE_MESSAGES = 1000;
 /** Bytes of one stored message (with its delay stamp); a larger one is refused. */
@@ -30,22 +31,39 @@ export interface StoredMessage {
 }
 
 export class OfflineStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS offline (id INTEGER PRIMARY KEY AUTOINCREMENT, stanza TEXT NOT NULL)`);
+  /** The table exists here and has the current columns (checked once per instance). */
+  private ready = false;
+
+  /** The table is made with the first stored message: an account never sent one reads nothing. */
+  constructor(private readonly sql: SqlStorage) {}
+
+  private exists(): boolean {
+    if (this.ready) return true;
+    if (!hasTable(this.sql, "offline")) return false;
     // Rows of an older schema carry no size or sender; they are counted with length() and ''.
-    const columns = sql.exec<{ name: string }>("PRAGMA table_info(offline)").toArray().map((c) => c.name);
-    if (!columns.includes("bytes")) sql.exec("ALTER TABLE offline ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0");
-    if (!columns.includes("sender")) sql.exec("ALTER TABLE offline ADD COLUMN sender TEXT NOT NULL DEFAULT ''");
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(offline)").toArray().map((c) => c.name);
+    if (!columns.includes("bytes")) this.sql.exec("ALTER TABLE offline ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0");
+    if (!columns.includes("sender")) this.sql.exec("ALTER TABLE offline ADD COLUMN sender TEXT NOT NULL DEFAULT ''");
+    return (this.ready = true);
+  }
+
+  private make(): void {
+    if (this.exists()) return;
+    ensureTable(this.sql, "offline",
+      "CREATE TABLE IF NOT EXISTS offline (id INTEGER PRIMARY KEY AUTOINCREMENT, stanza TEXT NOT NULL, bytes INTEGER NOT NULL DEFAULT 0, sender TEXT NOT NULL DEFAULT '')");
+    this.ready = true;
   }
 
   /** Messages stored, in all or from one sender. */
   count(sender?: string): number {
+    if (!this.exists()) return 0;
     const q = "SELECT COUNT(*) AS n FROM offline";
     return (sender === undefined ? this.sql.exec<{ n: number }>(q) : this.sql.exec<{ n: number }>(`${q} WHERE sender = ?`, sender)).one().n;
   }
 
   /** Bytes stored, in all or from one sender. */
   bytes(sender?: string): number {
+    if (!this.exists()) return 0;
     const q = "SELECT COALESCE(SUM(CASE WHEN bytes > 0 THEN bytes ELSE length(CAST(stanza AS BLOB)) END), 0) AS n FROM offline";
     const row = sender === undefined ? this.sql.exec<{ n: number }>(q).one() : this.sql.exec<{ n: number }>(`${q} WHERE sender = ?`, sender).one();
     return row.n;
@@ -55,6 +73,7 @@ export class OfflineStore {
   add(stanza: string, sender: string): OfflineRefusal | null {
     const size = utf8Length(stanza);
     if (size > MAX_OFFLINE_MESSAGE_BYTES) return "too-large";
+    this.make();
     if (this.count() >= MAX_OFFLINE_MESSAGES || this.bytes() + size > MAX_OFFLINE_BYTES) return "full";
     if (this.count(sender) >= MAX_OFFLINE_SENDER_MESSAGES || this.bytes(sender) + size > MAX_OFFLINE_SENDER_BYTES) return "sender-full";
     this.sql.exec("INSERT INTO offline (stanza, bytes, sender) VALUES (?, ?, ?)", stanza, size, sender);
@@ -63,12 +82,14 @@ export class OfflineStore {
 
   /** The oldest stored messages (at most `limit`), left in the store. */
   page(limit = OFFLINE_PAGE): StoredMessage[] {
+    if (!this.exists()) return [];
     return this.sql.exec<{ id: number; stanza: string }>("SELECT id, stanza FROM offline ORDER BY id LIMIT ?", limit)
       .toArray().map((r) => ({ id: r.id, stanza: r.stanza }));
   }
 
   /** Forgets every message up to and including `id` (they were delivered). */
   deleteThrough(id: number): void {
+    if (!this.exists()) return;
     this.sql.exec("DELETE FROM offline WHERE id <= ?", id);
   }
 

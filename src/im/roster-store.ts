@@ -1,6 +1,7 @@
 // An account's roster in its object's SQLite storage (RFC 6121 §2), with a single
 // version counter for roster versioning (RFC 6121 §2.6).
 import type { ContactState, Subscription } from "./subscription";
+import { ensureTable, hasTable } from "../storage/tables";
 
 export interface RosterItem {
   jid: string;
@@ -17,12 +18,21 @@ type Row = {
 };
 
 export class RosterStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS roster (
+  /** The tables are made with the first write: an account without contacts reads an empty roster. */
+  constructor(private readonly sql: SqlStorage) {}
+
+  private exists(): boolean {
+    return hasTable(this.sql, "roster");
+  }
+
+  private make(): void {
+    // roster_version first: "roster" stands for both (ensureTable records it last).
+    ensureTable(this.sql, "roster",
+      `CREATE TABLE IF NOT EXISTS roster_version (id INTEGER PRIMARY KEY CHECK (id = 1), ver INTEGER NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS roster (
       jid TEXT PRIMARY KEY, name TEXT, groups TEXT NOT NULL DEFAULT '[]',
       subscription TEXT NOT NULL DEFAULT 'none', ask_out INTEGER NOT NULL DEFAULT 0,
       pending_in INTEGER NOT NULL DEFAULT 0, in_roster INTEGER NOT NULL DEFAULT 0, pending_stanza TEXT)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS roster_version (id INTEGER PRIMARY KEY CHECK (id = 1), ver INTEGER NOT NULL)`);
   }
 
   private static toItem(r: Row): RosterItem {
@@ -36,6 +46,7 @@ export class RosterStore {
   }
 
   version(): number {
+    if (!this.exists()) return 0;
     const rows = this.sql.exec<{ ver: number }>("SELECT ver FROM roster_version WHERE id = 1").toArray();
     return rows[0]?.ver ?? 0;
   }
@@ -47,39 +58,46 @@ export class RosterStore {
   }
 
   get(jid: string): RosterItem | null {
+    if (!this.exists()) return null;
     const rows = this.sql.exec<Row>("SELECT * FROM roster WHERE jid = ?", jid).toArray();
     return rows[0] ? RosterStore.toItem(rows[0]) : null;
   }
 
   /** Items visible in the roster (a contact that only asked to subscribe is not one). */
   items(): RosterItem[] {
+    if (!this.exists()) return [];
     return this.sql.exec<Row>("SELECT * FROM roster WHERE in_roster = 1 ORDER BY jid").toArray().map(RosterStore.toItem);
   }
 
   /** Every stored item, visible or not (pending requests included). */
   all(): RosterItem[] {
+    if (!this.exists()) return [];
     return this.sql.exec<Row>("SELECT * FROM roster ORDER BY jid").toArray().map(RosterStore.toItem);
   }
 
   /** Contacts whose subscription satisfies `pred`, e.g. broadcast or probe targets. */
   contacts(pred: (s: Subscription) => boolean): string[] {
+    if (!this.exists()) return [];
     return this.sql.exec<{ jid: string; subscription: string }>("SELECT jid, subscription FROM roster WHERE subscription != 'none'")
       .toArray().filter((r) => pred(r.subscription as Subscription)).map((r) => r.jid);
   }
 
   /** Pending inbound requests, in all or from one sender key (a bare JID, or a domain and every JID at it). */
   pendingCount(sender?: string): number {
+    if (!this.exists()) return 0;
     const q = "SELECT COUNT(*) AS n FROM roster WHERE pending_in = 1";
     if (sender === undefined) return this.sql.exec<{ n: number }>(q).one().n;
     return this.sql.exec<{ n: number }>(`${q} AND (jid = ? OR substr(jid, -?) = ?)`, sender, sender.length + 1, `@${sender}`).one().n;
   }
 
   pendingRequests(): RosterItem[] {
+    if (!this.exists()) return [];
     return this.sql.exec<Row>("SELECT * FROM roster WHERE pending_in = 1").toArray().map(RosterStore.toItem);
   }
 
   /** Writes an item and returns the new roster version. */
   put(item: RosterItem): number {
+    this.make();
     this.sql.exec(
       `INSERT INTO roster (jid, name, groups, subscription, ask_out, pending_in, in_roster, pending_stanza)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -92,6 +110,7 @@ export class RosterStore {
   }
 
   remove(jid: string): number {
+    this.make();
     this.sql.exec("DELETE FROM roster WHERE jid = ?", jid);
     return this.bump();
   }

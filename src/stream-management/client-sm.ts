@@ -29,6 +29,11 @@ export async function onNonza(conn: Conn, side: SmSide, el: Element): Promise<vo
   if (el.attrs.xmlns === NS_CSI) {
     // XEP-0352: accepted at any time after bind, never answered (CONTRACT.md); before bind ignored.
     if (state.phase !== "bound") return;
+    if (!state.csi) {
+      // Saved before the state is: the connection then filters what it writes to the client.
+      conn.state = { ...state, csi: true };
+      conn.save();
+    }
     for (const raw of onCsiNonza(side.csi, CSI_OWNER, el) ?? []) await side.write(raw);
     return;
   }

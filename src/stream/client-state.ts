@@ -10,5 +10,6 @@ export type ClientState =
   // `resuming`: a XEP-0198 <resume/> is under way; stanzas for the session are kept under that id.
   | { kind: "client"; phase: "bind"; host: string; bare: string; streamId: string; resuming?: string }
   // `smId`: XEP-0198 is on for this stream (its session in the connection object's SmStore).
-  | { kind: "client"; phase: "bound"; host: string; bare: string; resource: string; full: string; streamId: string; smId?: string }
+  // `csi`: the stream sent a XEP-0352 nonza (its state is in the connection object's CsiStore).
+  | { kind: "client"; phase: "bound"; host: string; bare: string; resource: string; full: string; streamId: string; smId?: string; csi?: true }
   | { kind: "client"; phase: "closed" };

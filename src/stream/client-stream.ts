@@ -151,7 +151,7 @@ async function onBind(conn: Conn, state: Extract<ClientState, { phase: "bind" }>
 }
 
 /**
- * The stream did not reach a bound resource in time (the session object's alarm):
+ * The stream did not reach a bound resource in time (the session object's timer):
  * stream error connection-timeout (RFC 6120 §4.9.3.4). Nothing happens once bound.
  */
 export async function onClientTimeout(conn: Conn): Promise<void> {
