@@ -290,7 +290,7 @@ export class AccountObject extends GatewayObject implements AccountPort {
     await account.unbind(ending.resource, ending.connection);
     for (const raw of ending.rerouted.messages) {
       const msg = parseTrusted(raw);
-      const answers = ending.offlineOnly ? this.storeOffline(msg) : await account.receiveMessage(msg, "");
+      const answers = ending.offlineOnly ? this.storeOffline(msg) : await account.receiveMessage(msg, "", undefined, { again: true });
       await this.sendAll(answers);
     }
     await this.sendAll(ending.rerouted.errors);

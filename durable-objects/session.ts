@@ -249,7 +249,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     this.sendRaw(ws, error.toString());
     // close() marks the stream closed before it yields: nothing more is written to it.
     await this.connection(ws).close();
-    const rerouted = rerouteHeld(held);
+    const rerouted = rerouteHeld(held, state.bare);
     await this.services.ports.account(state.bare).smEnded({ id: "", resource: state.resource, connection: this.ctx.id.toString(), rerouted, offlineOnly: false });
   }
 

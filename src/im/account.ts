@@ -367,24 +367,27 @@ export class Account {
   // ---- stanzas addressed to this account (the im feature's handlers call these) -------
 
   /** RFC 6121 §8.5.2 / §8.5.3: a message to the bare JID or to `resource`. `raw` is the
-   *  message as it arrived: forwarded as is, not serialised again. */
-  async receiveMessage(msg: Element, resource: string, raw?: string, retry = true): Promise<string[]> {
+   *  message as it arrived: forwarded as is, not serialised again. `again`: a message
+   *  that arrived before and was written to a resource that never read it (a session
+   *  that ended, a slow reader): archived and copied then, so features are not told twice. */
+  async receiveMessage(msg: Element, resource: string, raw?: string, opts: { retry?: boolean; again?: boolean } = {}): Promise<string[]> {
+    const again = opts.again ?? false;
     const type = parseMessageType(msg.attrs.type);
     const resources = this.resources.list();
     const d = resource ? messageToFull(type, resource, true, resources) : messageToBare(type, true, resources);
     switch (d.kind) {
       case "resources": {
-        const changed = await this.events.messageArriving(this, msg, d.resources);
+        const changed = !again && (await this.events.messageArriving(this, msg, d.resources));
         const wire = raw !== undefined && !changed ? raw : msg.toString();
         const delivered = await Promise.all(d.resources.map((name) => this.toResource(this.resources.get(name)!, wire)));
-        if (delivered.includes(true)) await this.events.messageDelivered(this, msg, d.resources.filter((_, i) => delivered[i]));
-        if (delivered.includes(true) || !retry) return [];
+        if (delivered.includes(true) && !again) await this.events.messageDelivered(this, msg, d.resources.filter((_, i) => delivered[i]));
+        if (delivered.includes(true) || opts.retry === false) return [];
         // Every chosen connection was dead (and is now forgotten): decide once more, which may store it offline.
         await this.pruneDead();
-        return this.receiveMessage(msg, resource, undefined, false);
+        return this.receiveMessage(msg, resource, undefined, { retry: false, again });
       }
       case "offline": {
-        await this.events.messageArriving(this, msg, []);
+        if (!again) await this.events.messageArriving(this, msg, []);
         msg.c("delay", { xmlns: NS.delay, from: this.host.domain, stamp: new Date().toISOString() }).t("Offline storage");
         const refused = this.offline.add(msg.toString(), senderKey(this.config, msg.attrs.from ?? ""));
         if (refused) return [errorReply(msg, "service-unavailable", OFFLINE_REFUSAL_TEXT[refused]).toString()];

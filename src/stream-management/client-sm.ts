@@ -149,6 +149,6 @@ export async function endSession(
   const s = store.get(id);
   if (!s) return;
   const held = [...store.queue(id), ...extra];
-  await account.smEnded({ id, resource: s.resource, connection, rerouted: rerouteHeld(held), offlineOnly });
+  await account.smEnded({ id, resource: s.resource, connection, rerouted: rerouteHeld(held, s.account), offlineOnly });
   store.end(id, Date.now());
 }

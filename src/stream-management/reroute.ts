@@ -10,6 +10,9 @@
 //   kept (offline storage never takes it, §8.5.2.1.1): the room gets service-unavailable,
 //   the choice §8.5.3.2.1 allows, so it learns the occupant is gone.
 // - message type error: dropped (RFC 6120 §8.3.1: never answer an error).
+// - message from the account's own bare JID: dropped. Those are made for that one
+//   session (XEP-0280 carbon copies, XEP-0313 query results): the archive has them,
+//   and stored offline they would come back as if someone had sent them.
 // - iq get/set: answered service-unavailable from the resource (RFC 6121 §8.5.3.2.2).
 // - iq result/error: dropped.
 // - presence: dropped; the contact's next presence or a probe renews it.
@@ -26,14 +29,15 @@ export interface Rerouted {
   dropped: number;
 }
 
-export function rerouteHeld(stanzas: readonly string[]): Rerouted {
+/** `owner`: the account's bare JID (its own copies and results are not rerouted). */
+export function rerouteHeld(stanzas: readonly string[], owner: string): Rerouted {
   const out: Rerouted = { messages: [], errors: [], dropped: 0 };
   for (const raw of stanzas) {
     const el = parseTrusted(raw);
     const type = el.attrs.type;
     if (el.name === "message") {
       const t = parseMessageType(type);
-      if (t === "error") out.dropped++;
+      if (t === "error" || el.attrs.from === owner) out.dropped++;
       else if (t === "groupchat") out.errors.push(errorReply(el, "service-unavailable").toString());
       else out.messages.push(raw);
     } else if (el.name === "iq" && (type === "get" || type === "set")) {

@@ -273,7 +273,7 @@ export class SmStore {
       this.sql.exec("INSERT OR REPLACE INTO sm_ended (id, account, handled_in, ended_at) VALUES (?, ?, ?, ?)", id, s.account, s.handledIn, now);
       this.pruneEnded(now);
     }
-    return { id, account: s.account, resource: s.resource, connection: s.connection, handledIn: s.handledIn, held, rerouted: rerouteHeld(held) };
+    return { id, account: s.account, resource: s.resource, connection: s.connection, handledIn: s.handledIn, held, rerouted: rerouteHeld(held, s.account) };
   }
 
   /**

@@ -212,6 +212,8 @@ describe("SmStore: expiry", () => {
       store.enqueue(a.id, `<message xmlns="jabber:client" type="groupchat" id="g1" from="room@muc.localhost/bob" to="alice@localhost/phone"><body>hi</body></message>`, 1, true);
       store.enqueue(a.id, `<message xmlns="jabber:client" type="error" id="e1" from="bob@localhost" to="alice@localhost/phone"/>`, 1, true);
       store.enqueue(a.id, msg("to-bare", ALICE), 1, false);
+      // Made for that session only (a carbon copy from the account's own bare JID): not rerouted.
+      store.enqueue(a.id, `<message xmlns="jabber:client" type="chat" id="c1" from="alice@localhost" to="alice@localhost/phone"><received xmlns="urn:xmpp:carbons:2"/></message>`, 1, true);
       store.handled(a.id);
       store.detach(a.id, 0);
       store.detach(b.id, 0);
@@ -228,7 +230,7 @@ describe("SmStore: expiry", () => {
         x(`<iq xmlns="jabber:client" type="error" from="alice@localhost/phone" to="bob@localhost/pc" id="q1"><error type="cancel"><service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`),
         x(`<message xmlns="jabber:client" type="error" from="alice@localhost/phone" to="room@muc.localhost/bob" id="g1"><error type="cancel"><service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`),
       ]);
-      expect(e.rerouted.dropped).toBe(3); // presence, iq result, message error
+      expect(e.rerouted.dropped).toBe(4); // presence, iq result, message error, own carbon copy
       expect(store.get(a.id)).toBeNull();
       expect(store.queue(a.id)).toEqual([]);
       expect(store.nextExpiry()).toBe(100_000);
