@@ -4,9 +4,10 @@
 // A client's connection knows its account's blocklist and carbons (./sender-view.ts), so
 // only a stanza the account would refuse waits for it; a message it lets go is handed to
 // the account after it left when the account archives or copies it (no answer is
-// needed), and IQs, presences and messages it would not act on do not involve it at all. A message a privileged component sends on a user's behalf
-// (XEP-0356 §4.3, `message=outgoing`: routed from the server with the user's bare JID as
-// `from`) counts as sent by the user and passes through the account first.
+// needed), and IQs, presences and messages it would not act on do not involve it at all.
+// A message a privileged component sends on a user's behalf (XEP-0356 §4.3,
+// `message=outgoing`: routed from the server with the user's bare JID as `from`) counts
+// as sent by the user and passes through the account first.
 //
 // Messages to an account then go through that account's object (blocklist, archive,
 // received carbons), ahead of the direct route to the recipient's connection
