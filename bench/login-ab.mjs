@@ -9,13 +9,15 @@
 //   node bench/login-ab.mjs --revs=HEAD,84636c3 [--n=400] [--rounds=5] [--mechanism=PLAIN]
 //
 // Prints logins/s and server CPU per login (both workerd processes, as in `connect`) per
-// round, then the means and their ratios to the floor's.
+// round, then the means and their ratios to the floor's. Also the CPU of the busier workerd
+// process alone: the one running the isolate that the Worker and every object share under
+// `wrangler dev` (the other one is the proxy in front of it), and how busy it was.
 import { execSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePorts, snapshotWorker, startWrangler } from "./lib/proc.mjs";
+import { freePorts, processCpuMs, snapshotWorker, startWrangler } from "./lib/proc.mjs";
 import { Client } from "./lib/xmpp.mjs";
 import { cpuWindow, quiet, sleep } from "./lib/stats.mjs";
 import { pingFrame, pool, PASSWORD } from "./scenarios/common.mjs";
@@ -83,11 +85,15 @@ try {
     for (const t of targets) {
       await quiet(t.server, 10_000);
       const window = cpuWindow(t.server);
+      const before = processCpuMs(t.server.pgid, "workerd");
       const clients = await loginAll(t, bares.slice(r * n, (r + 1) * n));
       const w = window();
-      const run = { perSec: n / (w.wallMs / 1000), cpuMs: w.cpuMs / n };
+      const after = processCpuMs(t.server.pgid, "workerd");
+      const isolateMs = Math.max(...[...after].map(([pid, ms]) => ms - (before.get(pid) ?? 0)));
+      const run = { perSec: n / (w.wallMs / 1000), cpuMs: w.cpuMs / n, isolateMs: isolateMs / n, isolateBusy: isolateMs / w.wallMs };
       runs.get(t.name).push(run);
-      console.log(`round ${r + 1}: ${t.name.padEnd(24)} ${run.perSec.toFixed(0).padStart(5)} logins/s   ${run.cpuMs.toFixed(2).padStart(6)} ms CPU per login`);
+      console.log(`round ${r + 1}: ${t.name.padEnd(24)} ${run.perSec.toFixed(0).padStart(5)} logins/s   ${run.cpuMs.toFixed(2).padStart(6)} ms CPU per login, ` +
+        `of which the isolate's process ${run.isolateMs.toFixed(2)} ms (${run.isolateBusy.toFixed(2)} of a core)`);
       await Promise.all(clients.map((c) => c.closeAndWait()));
     }
   }
@@ -97,7 +103,9 @@ try {
   console.log(`\n${n} logins per target and round, ${rounds} rounds, ${IN_FLIGHT} in flight, gateway ${mechanism}; load ${execSync("cat /proc/loadavg").toString().split(" ").slice(0, 3).join(", ")}`);
   for (const [name, xs] of runs) {
     const [ps, cpu] = [mean(xs.map((x) => x.perSec)), mean(xs.map((x) => x.cpuMs))];
-    console.log(`${name.padEnd(24)} ${ps.toFixed(0).padStart(5)} logins/s (${(ps / fps).toFixed(2)}× the floor)   ${cpu.toFixed(2).padStart(6)} ms CPU per login (${(cpu / fcpu).toFixed(2)}×)`);
+    const [iso, busy] = [mean(xs.map((x) => x.isolateMs)), mean(xs.map((x) => x.isolateBusy))];
+    console.log(`${name.padEnd(24)} ${ps.toFixed(0).padStart(5)} logins/s (${(ps / fps).toFixed(2)}× the floor)   ${cpu.toFixed(2).padStart(6)} ms CPU per login (${(cpu / fcpu).toFixed(2)}×); ` +
+      `isolate's process ${iso.toFixed(2)} ms per login, ${busy.toFixed(2)} of a core`);
   }
 } finally {
   await stop();
