@@ -172,6 +172,16 @@ export function sample(pgid, serverComms = ["workerd"]) {
   return r;
 }
 
+/** CPU time (ms, user+system) of each process of the group named `comm`, by pid. */
+export function processCpuMs(pgid, comm) {
+  const out = new Map();
+  for (const p of groupProcesses(pgid)) {
+    const s = p.comm === comm ? readStat(p.pid) : null;
+    if (s) out.set(p.pid, (s.utime + s.stime) * TICK_MS);
+  }
+  return out;
+}
+
 /** CPU (ms) used by this Node process so far. */
 export function selfCpuMs() {
   const u = process.cpuUsage();

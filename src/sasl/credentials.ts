@@ -126,11 +126,19 @@ interface Keys {
   serverKey: Uint8Array;
 }
 
+function saltedPassword(hash: ScramHash, password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  return hi(hash, utf8Bytes(saslPrepLite(password)), salt, iterations);
+}
+
+/** StoredKey = H(HMAC(SaltedPassword, "Client Key")). */
+async function storedKeyOf(hash: ScramHash, salted: Uint8Array): Promise<Uint8Array> {
+  return digest(hash, await hmac(hash, salted, utf8Bytes("Client Key")));
+}
+
 async function keysFor(hash: ScramHash, password: string, salt: Uint8Array, iterations: number): Promise<Keys> {
-  const salted = await hi(hash, utf8Bytes(saslPrepLite(password)), salt, iterations);
-  const clientKey = await hmac(hash, salted, utf8Bytes("Client Key"));
+  const salted = await saltedPassword(hash, password, salt, iterations);
   const serverKey = await hmac(hash, salted, utf8Bytes("Server Key"));
-  return { storedKey: await digest(hash, clientKey), serverKey };
+  return { storedKey: await storedKeyOf(hash, salted), serverKey };
 }
 
 /**
@@ -181,7 +189,8 @@ export async function verifyPassword(creds: StoredCredentials, password: string)
   const expected = base64ToBytes(cred.storedKey);
   if (salt === null || salt.length === 0 || expected === null) return false;
   checkIterations(cred.iterations);
-  const { storedKey } = await keysFor("SHA-256", password, salt, cred.iterations);
+  // Only StoredKey is compared (the ServerKey is not needed to check a password).
+  const storedKey = await storedKeyOf("SHA-256", await saltedPassword("SHA-256", password, salt, cred.iterations));
   return constantTimeEqual(storedKey, expected) && cred.fake !== true;
 }
 
