@@ -15,7 +15,7 @@
 //   npm run bench -- --connect-mechanism=SCRAM-SHA-1  the gateway's logins in the connect steps
 //                                 (default PLAIN, as the floor's; the other one gets one step)
 //   npm run bench -- --port-base=8830  take ports from 8830 upwards instead of kernel-chosen ones
-//   npm run bench -- --profile=pairs,fanout,iq,delegated  after the measurements, profile the
+//   npm run bench -- --profile=pairs,pairs-sm,fanout,iq,delegated  after the measurements, profile the
 //                                 gateway's isolate (inspector, CDP Profiler) during an extra run
 //   npm run bench -- --profile-out=DIR  also write the raw .cpuprofile files there
 //   npm run bench -- --live-source  run wrangler dev on src/ (rebuilds and reloads on edits)
@@ -343,6 +343,8 @@ async function main() {
   });
   if (profileOf.has("pairs")) await section("profile-pairs", () =>
     profiled("pairs", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
+  if (profileOf.has("pairs-sm")) await section("profile-pairs-sm", () =>
+    profiled("pairs with SM", targets.gatewaySm, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
 
   if (only.has("fanout")) await section("fanout", async () => {
     const r = await withSm("fanout", (t) => fanout(t, {
@@ -487,7 +489,11 @@ async function profiled(name, target, run) {
     : summarise(profile, 30, findBundle(root, profile));
   results.profiles ??= {};
   results.profiles[name] = { figures, ...summary };
-  log(`  isolate busy ${summary.busyMs} ms (sampled); top self time:`);
+  // Per operation measured (the profile also spans the warm-up, so a little high), so that
+  // profiles of variants (pairs with and without SM) compare.
+  const ops = figures?.count ?? null;
+  const perOp = ops ? `, ${ops} operations: ${((summary.busyMs * 1000) / ops).toFixed(1)} µs of isolate time each` : "";
+  log(`  isolate busy ${summary.busyMs} ms (sampled)${perOp}; top self time:`);
   for (const r of summary.self) log(`    ${String(r.pct).padStart(5)}%  ${r.fn}`);
   log("  top inclusive time:");
   for (const r of summary.inclusive) log(`    ${String(r.pct).padStart(5)}%  ${r.fn}`);

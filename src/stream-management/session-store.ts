@@ -14,6 +14,11 @@
 // for where it lives and why. Synchronous SQL: each operation is one atomic step of the
 // single-threaded object, and the output gate holds any socket send that follows it
 // until the write is durable.
+//
+// The session rows are also kept in memory, read through: this class is the only writer of
+// its tables in its object (one instance per object), so the copy is exact, and the hot
+// path (a stanza out, a stanza in, an ack) then costs only its writes. A new instance (a
+// wake from hibernation, a restart) starts empty and reads from storage again.
 import { readAck, wireH } from "./counter";
 import { newSmId } from "./session-id";
 import { rerouteHeld, type Rerouted } from "./reroute";
@@ -104,6 +109,9 @@ function toSession(r: Row): SmSession {
 }
 
 export class SmStore {
+  /** Sessions as stored, by id (see above); null: known not to exist. */
+  private readonly rows = new Map<string, SmSession | null>();
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS sm_sessions (
       id TEXT PRIMARY KEY, account TEXT NOT NULL, resource TEXT NOT NULL, resumable INTEGER NOT NULL,
@@ -125,12 +133,29 @@ export class SmStore {
       `INSERT INTO sm_sessions (id, account, resource, resumable, window_s, max_queue, connection) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       id, s.account, s.resource, s.resumable ? 1 : 0, s.resumable ? s.resumeWindow : 0, s.maxQueue, s.connection,
     );
+    this.reread(id);
     return this.get(id)!;
   }
 
   get(id: string): SmSession | null {
-    const r = this.sql.exec<Row>(`${SELECT_SESSION} WHERE s.id = ?`, id).toArray()[0];
-    return r ? toSession(r) : null;
+    const s = this.row(id);
+    return s ? { ...s } : null;
+  }
+
+  /** The session as kept in memory (callers outside get a copy). */
+  private row(id: string): SmSession | null {
+    let s = this.rows.get(id);
+    if (s === undefined) {
+      const r = this.sql.exec<Row>(`${SELECT_SESSION} WHERE s.id = ?`, id).toArray()[0];
+      s = r ? toSession(r) : null;
+      this.rows.set(id, s);
+    }
+    return s;
+  }
+
+  /** Forgets the copy in memory of a session whose row changed in ways not tracked here. */
+  private reread(id: string): void {
+    this.rows.delete(id);
   }
 
   /** The live session this object holds (a connection object holds at most one), if any. */
@@ -143,6 +168,7 @@ export class SmStore {
   discard(id: string): void {
     this.sql.exec("DELETE FROM sm_queue WHERE session = ?", id);
     this.sql.exec("DELETE FROM sm_sessions WHERE id = ?", id);
+    this.rows.set(id, null);
   }
 
   /** The live session of a resource of `account`, if any. */
@@ -164,15 +190,15 @@ export class SmStore {
    * max_queue: the caller then ends the session (resource-constraint) and reroutes.
    */
   enqueue(id: string, stanza: string, now: number, onWire: boolean, replaceKey?: string): EnqueueOutcome {
-    const s = this.get(id);
+    const s = this.row(id);
     if (!s) return { ok: false, reason: "unknown" };
-    let sent = s.sent;
     if (replaceKey !== undefined) {
-      sent -= this.sql.exec("DELETE FROM sm_queue WHERE session = ? AND replace_key = ? AND on_wire = 0 RETURNING pos", id, replaceKey).toArray().length;
+      s.sent -= this.sql.exec("DELETE FROM sm_queue WHERE session = ? AND replace_key = ? AND on_wire = 0 RETURNING pos", id, replaceKey).toArray().length;
     }
-    if (sent - s.acked >= s.maxQueue) return { ok: false, reason: "queue-full" };
+    if (s.sent - s.acked >= s.maxQueue) return { ok: false, reason: "queue-full" };
     this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, ?, ?)", id, stanza, now, onWire ? 1 : 0, replaceKey ?? null);
-    return { ok: true, h: wireH(sent + 1), unacked: sent + 1 - s.acked, requestedAt: s.requestedAt };
+    s.sent += 1;
+    return { ok: true, h: wireH(s.sent), unacked: s.sent - s.acked, requestedAt: s.requestedAt };
   }
 
   /** Characters of the stanzas written to the socket and not acknowledged (what the
@@ -183,18 +209,22 @@ export class SmStore {
 
   /** Counts one stanza from the client as handled (after it was routed or stored). Returns the new total. */
   handled(id: string): number {
-    const r = this.sql.exec<{ handled_in: number }>("UPDATE sm_sessions SET handled_in = handled_in + 1 WHERE id = ? RETURNING handled_in", id).toArray()[0];
-    return r?.handled_in ?? 0;
+    const s = this.row(id);
+    if (!s) return 0;
+    this.sql.exec("UPDATE sm_sessions SET handled_in = handled_in + 1 WHERE id = ?", id);
+    return ++s.handledIn;
   }
 
   /** The client's <a h/> (wire value): releases the acknowledged prefix of the queue. */
   ack(id: string, h: number): StoreAck {
-    const s = this.get(id);
+    const s = this.row(id);
     if (!s) return { kind: "unknown" };
     const r = readAck(h, s.acked, s.sent);
     if (!r.ok) return { kind: "too-high", h, sendCount: r.sendCount };
     this.release(id, r.released);
     this.sql.exec("UPDATE sm_sessions SET acked = ?, requested_at = NULL WHERE id = ?", r.acked, id);
+    s.acked = r.acked;
+    s.requestedAt = null;
     return { kind: "ack", released: r.released };
   }
 
@@ -206,6 +236,8 @@ export class SmStore {
   /** Records that an <r/> went out (./ack-policy.ts). */
   markRequested(id: string, now: number): void {
     this.sql.exec("UPDATE sm_sessions SET requested_at = ? WHERE id = ?", now, id);
+    const s = this.row(id);
+    if (s) s.requestedAt = now;
   }
 
   policyView(id: string): AckPolicyView {
@@ -221,6 +253,7 @@ export class SmStore {
     if (!s) return null;
     const since = s.detachedSince ?? now;
     if (s.detachedSince === null) this.sql.exec("UPDATE sm_sessions SET detached_since = ? WHERE id = ?", since, id);
+    this.reread(id);
     return since + s.resumeWindow * 1000;
   }
 
@@ -255,6 +288,7 @@ export class SmStore {
     this.release(previd, r.released);
     this.sql.exec("UPDATE sm_queue SET on_wire = 1 WHERE session = ?", previd);
     this.sql.exec("UPDATE sm_sessions SET acked = ?, requested_at = NULL, connection = ?, detached_since = NULL WHERE id = ?", r.acked, connection, previd);
+    this.reread(previd);
     return { kind: "resumed", handledIn: s.handledIn, resource: s.resource, previousConnection: s.connection, wasDetached: s.detachedSince !== null, stanzas: this.queue(previd) };
   }
 
@@ -269,6 +303,7 @@ export class SmStore {
     const held = this.queue(id);
     this.sql.exec("DELETE FROM sm_queue WHERE session = ?", id);
     this.sql.exec("DELETE FROM sm_sessions WHERE id = ?", id);
+    this.rows.set(id, null);
     if (s.resumable) {
       this.sql.exec("INSERT OR REPLACE INTO sm_ended (id, account, handled_in, ended_at) VALUES (?, ?, ?, ?)", id, s.account, s.handledIn, now);
       this.pruneEnded(now);
@@ -305,6 +340,7 @@ export class SmStore {
       "DELETE FROM sm_queue WHERE session = ? RETURNING pos, stanza, at, on_wire, replace_key", id,
     ).toArray().sort((a, b) => a.pos - b.pos);
     this.sql.exec("DELETE FROM sm_sessions WHERE id = ?", id);
+    this.rows.set(id, null);
     const { connection: _c, detachedSince: _d, requestedAt: _r, ...session } = s;
     return { session, rows: rows.map((r) => ({ stanza: r.stanza, at: r.at, onWire: !!r.on_wire, replaceKey: r.replace_key })) };
   }
@@ -327,6 +363,7 @@ export class SmStore {
     for (const r of [...snap.rows, ...pending]) {
       this.sql.exec("INSERT INTO sm_queue (session, stanza, at, on_wire, replace_key) VALUES (?, ?, ?, 1, ?)", id, r.stanza, r.at, r.replaceKey);
     }
+    this.reread(id);
     return this.get(id)!;
   }
 

@@ -51,6 +51,34 @@ describe("SmStore: counting and acknowledging", () => {
     });
   });
 
+  it("keeps in memory exactly what storage holds: a fresh store reads the same session after every step", async () => {
+    await withStore((store, sql) => {
+      const s = store.create(session());
+      const stored = () => new SmStore(sql).get(s.id);
+      const steps: Array<() => unknown> = [
+        () => store.enqueue(s.id, msg("m1"), 1, true),
+        () => store.enqueue(s.id, msg("p1"), 2, false, "bob@localhost/pc"),
+        () => store.enqueue(s.id, msg("p2"), 3, false, "bob@localhost/pc"), // replaces p1
+        () => store.handled(s.id),
+        () => store.markRequested(s.id, 4),
+        () => store.ack(s.id, 1),
+        () => store.handled(s.id),
+        () => store.detach(s.id, 5),
+        () => store.takeForResume(s.id, ALICE, 1, "conn-2", 6),
+        () => store.enqueue(s.id, msg("m3"), 7, true),
+        () => store.ack(s.id, 3),
+      ];
+      for (const step of steps) {
+        step();
+        expect(store.get(s.id)).toEqual(stored());
+      }
+      expect(store.get(s.id)).toMatchObject({ sent: 3, acked: 3, handledIn: 2, connection: "conn-2", detachedSince: null, requestedAt: null });
+      store.end(s.id, 8);
+      expect(store.get(s.id)).toBeNull();
+      expect(stored()).toBeNull();
+    });
+  });
+
   it("keeps its state in storage, not in memory: a second visit to the object sees it", async () => {
     const name = objectName();
     const id = await withStore((store) => {
@@ -66,9 +94,11 @@ describe("SmStore: counting and acknowledging", () => {
   });
 
   it("wraps h at 2^32: the wire h restarts at 0 and an ack across the wrap releases the right rows", async () => {
-    await withStore((store, sql) => {
-      const s = store.create(session());
+    await withStore((first, sql) => {
+      const s = first.create(session());
       sql.exec("UPDATE sm_sessions SET acked = ? WHERE id = ?", H_MODULUS - 2, s.id); // sent = acked + queued
+      // As after a restart: a new store reads the session from storage (the first keeps a copy).
+      const store = new SmStore(sql);
       expect([1, 2, 3, 4].map((i) => store.enqueue(s.id, msg(`w${i}`), 1, true))).toEqual([
         { ok: true, h: 4294967295, unacked: 1, requestedAt: null }, { ok: true, h: 0, unacked: 2, requestedAt: null },
         { ok: true, h: 1, unacked: 3, requestedAt: null }, { ok: true, h: 2, unacked: 4, requestedAt: null },
