@@ -15,7 +15,7 @@
 //   npm run bench -- --connect-mechanism=SCRAM-SHA-1  the gateway's logins in the connect steps
 //                                 (default PLAIN, as the floor's; the other one gets one step)
 //   npm run bench -- --port-base=8830  take ports from 8830 upwards instead of kernel-chosen ones
-//   npm run bench -- --profile=pairs,pairs-sm,fanout,iq,delegated  after the measurements, profile the
+//   npm run bench -- --profile=pairs,pairs-sm,fanout,iq,delegated,direct  after the measurements, profile the
 //                                 gateway's isolate (inspector, CDP Profiler) during an extra run
 //   npm run bench -- --profile-out=DIR  also write the raw .cpuprofile files there
 //   npm run bench -- --live-source  run wrangler dev on src/ (rebuilds and reloads on edits)
@@ -468,12 +468,15 @@ async function main() {
       log(`  delegated / direct on the gateway: round trip p50 ${fmt(d.p50, "x")}, p99 ${fmt(d.p99, "x")}, CPU ${fmt(d.cpu, "x")}`);
     }
   });
-  if (profileOf.has("delegated")) await section("profile-delegated", () =>
-    profiled("delegated", targets.gateway, async (t) => {
-      const opts = { accounts: accounts.pairs.slice(0, P.delegatedClients), component: COMPONENT, secret: COMPONENT_SECRET, ns: BENCH_NS, warmupMs: P.warmupMs, maxMessages, durationMs: P.durationMs };
-      const g = await delegated(t, { ...opts, modes: ["delegated"] });
-      return g.delegated.windows.length ? figures(mergeWindows(g.delegated.windows)) : { errors: g.delegated.errors, firstError: g.delegated.firstError };
-    }));
+  // --profile=delegated (XEP-0355 forwarding) and --profile=direct (an IQ to the component's JID).
+  for (const mode of ["delegated", "direct"]) {
+    if (profileOf.has(mode)) await section(`profile-${mode}`, () =>
+      profiled(mode === "direct" ? "direct component IQ" : "delegated", targets.gateway, async (t) => {
+        const opts = { accounts: accounts.pairs.slice(0, P.delegatedClients), component: COMPONENT, secret: COMPONENT_SECRET, ns: BENCH_NS, warmupMs: P.warmupMs, maxMessages, durationMs: P.durationMs };
+        const g = await delegated(t, { ...opts, modes: [mode] });
+        return g[mode].windows.length ? figures(mergeWindows(g[mode].windows)) : { errors: g[mode].errors, firstError: g[mode].firstError };
+      }));
+  }
 }
 
 /** Runs `run` on the gateway under the CPU profiler and prints where the isolate's time went. */

@@ -8,7 +8,7 @@ import { componentSecret } from "../src/config";
 import type { Connection } from "../src/stream/connection";
 import type { ConnectionPort } from "../src/ports/ports";
 import { ConnectionDelegations } from "../src/delegation/connection-delegations";
-import { RequestsInFlight } from "../src/component/requests-in-flight";
+import { RequestsInFlight, type StanzaHead } from "../src/component/requests-in-flight";
 import { forgetSenderView } from "../src/im/sender-view";
 import type { DelegationCounts } from "../src/delegation/counters";
 import type { ClientState } from "../src/stream/client-state";
@@ -564,6 +564,17 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
     const state = this.attachment(ws).state;
     if (state.phase === "closed") return this.keepDetached(stanza, full);
     if (state.phase !== "bound" || state.full !== full) return false;
+    return this.writeStanza(ws, stanza);
+  }
+
+  /** Writes a stanza only if this is the ready stream of the component `jid` (the
+   *  sender's shortcut past the component's mailbox; see src/routing/direct.ts). */
+  async deliverToComponent(jid: string, stanza: string, head: StanzaHead): Promise<boolean> {
+    const ws = this.socket();
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    const state = this.attachment(ws).state;
+    if (state.kind !== "component" || state.phase !== "ready" || state.jid !== jid) return false;
+    this.requests.sent(head);
     return this.writeStanza(ws, stanza);
   }
 

@@ -14,6 +14,15 @@ export const MAX_REQUESTS_IN_FLIGHT = 10_000;
 
 type Request = { from: string; to: string; id: string; type: string };
 
+/** What a stanza's opening tag says: all that is needed to remember a request. */
+export type StanzaHead = Pick<Element, "name" | "attrs">;
+
+/** The head of a stanza, to hand across an RPC with its text (saves the receiver a parse). */
+export function headOf(stanza: Element): StanzaHead {
+  const { type, from, to, id } = stanza.attrs;
+  return { name: stanza.name, attrs: { type, from, to, id } };
+}
+
 function key(requester: string, id: string): string {
   return `${requester}\u0000${id}`;
 }
@@ -25,8 +34,9 @@ export class RequestsInFlight {
     return this.open.size;
   }
 
-  /** A stanza written to the component: an IQ request is remembered until answered. */
-  sent(stanza: Element): void {
+  /** A stanza written to the component (its name and attributes are enough): an IQ
+   *  request is remembered until answered. */
+  sent(stanza: StanzaHead): void {
     const { type, from, to, id } = stanza.attrs;
     if (stanza.name !== "iq" || (type !== "get" && type !== "set") || !from || !to || id === undefined) return;
     if (this.open.size >= MAX_REQUESTS_IN_FLIGHT) this.open.delete(this.open.keys().next().value!);

@@ -10,6 +10,7 @@ import type { DelegationCounts } from "../delegation/counters";
 import type { ComponentStatus } from "../admin/component-status";
 import type { AccountPage } from "../admin/account-directory";
 import type { AuditDetail, AuditEntry } from "../privilege/store";
+import type { StanzaHead } from "../component/requests-in-flight";
 
 /** A bind's outcome: refused for a missing account (the stream ends), or for too many resources (resource-constraint). */
 export type BindResult = { ok: true } | { ok: false; reason: string; condition?: "resource-constraint" };
@@ -70,6 +71,9 @@ export interface ConnectionPort {
   deliver(stanza: string): Promise<boolean>;
   /** Writes only if this connection is bound to exactly `full`. */
   deliverTo(full: string, stanza: string): Promise<boolean>;
+  /** Writes only if this is the ready stream of the component `jid` (the stanza already in
+   *  the component namespace; `head`: its name and attributes, for requests-in-flight). */
+  deliverToComponent(jid: string, stanza: string, head: StanzaHead): Promise<boolean>;
   /** The user's blocklist changed: drop what this connection knows of it (src/im/sender-view.ts). */
   forgetSenderView(bare: string): Promise<void>;
   /** XEP-0355 fast path: forwards a delegated request if this is the ready stream of the

@@ -2,10 +2,13 @@
 // object that would only pass the stanza on: the recipient's account for an IQ response
 // to a bound full JID (RFC 6120 §8.5.3.1 delivers it unchanged), a component's mailbox
 // for a delegated request (the component's connection tracks it, see
-// src/delegation/connection-delegations.ts). Each cache is a hint: the
-// connection checks it still holds exactly that destination, and any miss takes the
+// src/delegation/connection-delegations.ts) and for any stanza to a component but a
+// presence (the mailbox only de-duplicates presences; an IQ request written there is
+// remembered until answered, src/component/requests-in-flight.ts). Each cache is a hint:
+// the connection checks it still holds exactly that destination, and any miss takes the
 // ordinary path (which also teaches the cache, for the next stanza).
 import type { Ports } from "../ports/ports";
+import type { StanzaHead } from "../component/requests-in-flight";
 
 const MAX_ROUTES = 4096;
 
@@ -65,6 +68,11 @@ export async function delegateDirect(ports: Ports, component: string, iq: string
   let answers: string[] | null = null;
   const ok = await attempt(components, component, async (session) => (answers = await ports.connection(session).delegate(component, iq, host)) !== null);
   return ok ? answers : null;
+}
+
+/** A stanza (in the component namespace) straight to the component's connection; false when the route is unknown or stale. */
+export function deliverToComponentDirect(ports: Ports, component: string, stanza: string, head: StanzaHead): Promise<boolean> {
+  return attempt(components, component, (session) => ports.connection(session).deliverToComponent(component, stanza, head));
 }
 
 /** Learns which connection a component is attached through (asked of its mailbox after a miss). */

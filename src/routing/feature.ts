@@ -8,8 +8,10 @@
 import type { Feature } from "../features/feature";
 import { PRIORITY } from "../features/feature";
 import type { RouteContext } from "../pipeline/context";
-import { errorReply, isResponse } from "../xml/stanza";
-import { deliverDirect, learnRoute } from "./direct";
+import { errorReply, isResponse, serialiseIn } from "../xml/stanza";
+import { NS } from "../xml/namespaces";
+import { headOf } from "../component/requests-in-flight";
+import { deliverDirect, deliverToComponentDirect, learnComponentRoute, learnRoute } from "./direct";
 
 async function toOwner(ctx: RouteContext): Promise<boolean> {
   const { dest, origin, services } = ctx;
@@ -22,10 +24,8 @@ async function toOwner(ctx: RouteContext): Promise<boolean> {
         : await services.ports.account(dest.bare).receive(ctx.stanza.toString());
       break;
     case "component":
-      // Through the component's mailbox, which knows whether it is connected. (A shortcut
-      // straight to its connection would lose what is written while that socket closes;
-      // delegated requests take one, src/delegation/connection-delegations.ts, because
-      // they are tracked there and answered when it closes.)
+      if (await toComponentDirect(ctx, dest.component)) return true;
+      // Through the component's mailbox, which knows whether it is connected.
       answers = await services.ports.component(dest.component).receive(ctx.stanza.toString());
       break;
     case "remote":
@@ -36,6 +36,19 @@ async function toOwner(ctx: RouteContext): Promise<boolean> {
   }
   for (const a of answers) ctx.reply(a);
   return true;
+}
+
+/**
+ * A stanza to a component, but a presence (its mailbox de-duplicates those), straight to
+ * the component's connection when the route is known (./direct.ts); after a miss the
+ * mailbox takes it and the route is learned for the next one.
+ */
+async function toComponentDirect(ctx: RouteContext, component: string): Promise<boolean> {
+  if (ctx.name === "presence") return false;
+  const raw = serialiseIn(ctx.stanza, NS.component);
+  if (await deliverToComponentDirect(ctx.services.ports, component, raw, headOf(ctx.stanza))) return true;
+  ctx.services.waitUntil(learnComponentRoute(ctx.services.ports, component));
+  return false;
 }
 
 /** A message, or an IQ response, to a bound full JID: straight to its connection when the route is known. */

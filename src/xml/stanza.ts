@@ -88,6 +88,19 @@ export function withNamespace(stanza: Element, ns: string): Element {
   return stanza;
 }
 
+/** The stanza's text in namespace `ns`, leaving the element as it was (no copy). */
+export function serialiseIn(stanza: Element, ns: string): string {
+  const had = Object.prototype.hasOwnProperty.call(stanza.attrs, "xmlns");
+  const before = stanza.attrs.xmlns;
+  stanza.attrs.xmlns = ns;
+  try {
+    return stanza.toString();
+  } finally {
+    if (had) stanza.attrs.xmlns = before;
+    else delete stanza.attrs.xmlns;
+  }
+}
+
 let counter = 0;
 /** A short unique id for server-generated stanzas. */
 export function newId(prefix = "xe"): string {

@@ -264,6 +264,39 @@ describe("connection life cycle", () => {
     a.close();
   });
 
+  it("stanzas to a component reach it straight and in order, follow it to a new connection, and bounce once it is gone", async () => {
+    // The first stanza passes the component's mailbox and teaches the sender's isolate the
+    // route; the rest go to the component's connection directly (src/routing/direct.ts). A
+    // route gone stale (the component reconnected, then left) must cost nothing.
+    const alice = await user("alice");
+    const a = await RawXmpp.login(gatewayUrl(), { username: alice.name, resource: "r" });
+    const first = await component();
+    const ask = (c: RawXmpp, id: string) => {
+      a.send(`<iq xmlns='jabber:client' type='get' id='${id}' to='${COMP}'><ping xmlns='urn:xmpp:ping'/></iq>`);
+      return c.next(is.iq(id));
+    };
+    for (let i = 0; i < 5; i++) {
+      const q = await ask(first, `d${i}`);
+      expect(q.attrs).toMatchObject({ xmlns: NS_COMPONENT, type: "get", from: a.jid, to: COMP });
+      first.send(`<iq xmlns='${NS_COMPONENT}' type='result' id='d${i}' from='${COMP}' to='${a.jid}'/>`);
+      expect((await a.next(is.iq(`d${i}`))).attrs).toMatchObject({ type: "result", from: COMP });
+    }
+    for (let i = 0; i < 5; i++) a.send(`<message xmlns='jabber:client' to='bot@${COMP}' id='o${i}'><body>${i}</body></message>`);
+    for (let i = 0; i < 5; i++) expect((await first.next(is.message())).attrs).toMatchObject({ xmlns: NS_COMPONENT, id: `o${i}`, from: a.jid });
+    const second = await component();
+    await expectStreamError(first, "conflict");
+    for (const id of ["n1", "n2"]) {
+      expect((await ask(second, id)).attrs.from).toBe(a.jid);
+      second.send(`<iq xmlns='${NS_COMPONENT}' type='result' id='${id}' from='${COMP}' to='${a.jid}'/>`);
+      expect((await a.next(is.iq(id))).attrs.type).toBe("result");
+    }
+    await bye(second);
+    const gone = await a.iq(`<iq xmlns='jabber:client' type='get' id='g1' to='${COMP}'><ping xmlns='urn:xmpp:ping'/></iq>`, "g1");
+    expect(gone.attrs).toMatchObject({ type: "error", from: COMP, to: a.jid });
+    expect(stanzaError(gone)).toEqual({ type: "cancel", condition: "service-unavailable" });
+    a.close();
+  });
+
   it("an offline component: messages and IQs get <service-unavailable/>, presences are dropped", async () => {
     const comp = await component();
     await bye(comp); // make sure nothing is attached
