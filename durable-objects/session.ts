@@ -6,10 +6,10 @@
 import { GatewayObject } from "./base";
 import { componentSecret } from "../src/config";
 import type { Connection } from "../src/stream/connection";
-import type { ConnectionPort } from "../src/ports/ports";
+import type { ConnectionPort, DirectMessage, DirectOutcome } from "../src/ports/ports";
 import { ConnectionDelegations } from "../src/delegation/connection-delegations";
 import { RequestsInFlight, type StanzaHead } from "../src/component/requests-in-flight";
-import { forgetSenderView } from "../src/im/sender-view";
+import { acceptsDirect, forgetSenderView } from "../src/im/sender-view";
 import type { DelegationCounts } from "../src/delegation/counters";
 import type { ClientState } from "../src/stream/client-state";
 import type { ComponentState } from "../src/component/component-state";
@@ -557,13 +557,17 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
   }
 
   /** Delivers a stanza only if this connection is bound to exactly `full` (the
-   *  sender's shortcut past the recipient's account; see src/routing/direct.ts). */
-  async deliverTo(full: string, stanza: string): Promise<boolean> {
+   *  sender's shortcut past the recipient's account; see src/routing/direct.ts). A
+   *  user's `message` is written only if the account would only have passed it on
+   *  (src/im/sender-view.ts); a detached session leaves those to the account too. */
+  async deliverTo(full: string, stanza: string, message?: DirectMessage): Promise<DirectOutcome> {
     const ws = this.socket();
-    if (!ws || ws.readyState !== WebSocket.OPEN) return this.keepDetached(stanza, full);
-    const state = this.attachment(ws).state;
-    if (state.phase === "closed") return this.keepDetached(stanza, full);
-    if (state.phase !== "bound" || state.full !== full) return false;
+    const open = ws !== null && ws.readyState === WebSocket.OPEN;
+    const state = open ? this.attachment(ws).state : null;
+    // A message with no open stream here forgets the route (the account knows the rest).
+    if (!open || state!.phase === "closed") return message ? false : this.keepDetached(stanza, full);
+    if (state!.phase !== "bound" || state!.full !== full) return false;
+    if (message && !(await acceptsDirect(this.services.ports, state!.bare, state!.resource, message))) return "account";
     return this.writeStanza(ws, stanza);
   }
 

@@ -10,13 +10,16 @@
 // as sent by the user and passes through the account first.
 //
 // Messages to an account then go through that account's object (blocklist, archive,
-// received carbons), ahead of the direct route to the recipient's connection
-// (src/routing/direct.ts), which would skip all three.
+// received carbons), except a user's message to a full JID that the account would only
+// pass on (not archivable, nothing for carbons to strip): that one goes straight to the
+// recipient's connection once the route is known (src/routing/direct.ts), which checks
+// the blocklist and carbons itself (./sender-view.ts) or sends it back this way.
 import type { Feature } from "../features/feature";
 import { PRIORITY } from "../features/feature";
 import type { RouteContext } from "../pipeline/context";
 import { answer } from "../pipeline/answer";
-import { accountActsOn, sendsBlocked } from "./sender-view";
+import { accountActsOn, directMessage, sendsBlocked } from "./sender-view";
+import { deliverDirect, learnRoute } from "../routing/direct";
 
 /** After the guards, before delegation and every handler that acts on a stanza. */
 const OUTGOING_PRIORITY = PRIORITY.guard - 10;
@@ -49,10 +52,23 @@ async function throughSenderAccount(ctx: RouteContext): Promise<boolean> {
   return refused === null ? false : answer(ctx, ...refused);
 }
 
-/** A message to an account goes to its object (not straight to a connection). */
+/** A user's message to a full JID that the recipient's account would only pass on:
+ *  straight to the recipient's connection when the route is known (learned after a miss). */
+async function pastAccount(ctx: RouteContext): Promise<boolean> {
+  const { dest, origin, services } = ctx;
+  if (dest.kind !== "account" || !dest.resource || origin.kind !== "client") return false;
+  const message = directMessage(ctx.stanza, origin.bare, dest.bare);
+  if (!message) return false;
+  if (await deliverDirect(services.ports, `${dest.bare}/${dest.resource}`, ctx.stanza.toString(), message)) return true;
+  services.waitUntil(learnRoute(services.ports, dest.bare, dest.resource));
+  return false;
+}
+
+/** A message to an account goes to its object (unless it may skip it, above). */
 async function toAccount(ctx: RouteContext): Promise<boolean> {
   const { dest, origin, services } = ctx;
   if (dest.kind !== "account") return false;
+  if (await pastAccount(ctx)) return true;
   const answers = origin.kind === "account" && origin.bare === dest.bare
     ? await origin.receive(ctx.stanza)
     : await services.ports.account(dest.bare).receive(ctx.stanza.toString());

@@ -22,8 +22,7 @@ export interface ResourceSummary {
 }
 import type { SmEnding, SmHandOver, SmResumeAnswer } from "../stream-management/handover";
 
-/** The account of one bare JID (AccountObject). Stanzas travel as strings. */
-/** What a user's connections know of their account's outbound side (src/im/sender-view.ts). */
+/** What a user's connections know of their account (src/im/sender-view.ts). */
 export interface SenderView {
   /** XEP-0191: the blocklist. */
   blocked: string[];
@@ -31,6 +30,20 @@ export interface SenderView {
   carbons: string[];
 }
 
+/** What the sender's connection tells the recipient's about a message it hands over
+ *  directly, past the recipient's account (src/im/sender-view.ts, directMessage). */
+export interface DirectMessage {
+  /** The sender's full JID (the message's stamped `from`). */
+  from: string;
+  /** Whether XEP-0280 would copy it to the recipient's other resources. */
+  carbonEligible: boolean;
+}
+
+/** A direct delivery: written (true), not held here any more (false: the route is stale),
+ *  or declined by the recipient's connection, whose account must see it ("account"). */
+export type DirectOutcome = boolean | "account";
+
+/** The account of one bare JID (AccountObject). Stanzas travel as strings. */
 export interface AccountPort {
   credentials(): Promise<StoredCredentials | null>;
   exists(): Promise<boolean>;
@@ -69,8 +82,10 @@ export interface AccountPort {
 export interface ConnectionPort {
   /** Writes a stanza to the socket; false when the connection is gone or not ready. */
   deliver(stanza: string): Promise<boolean>;
-  /** Writes only if this connection is bound to exactly `full`. */
-  deliverTo(full: string, stanza: string): Promise<boolean>;
+  /** Writes only if this connection is bound to exactly `full`. With `message`: a user's
+   *  message that skipped the recipient's account, written only if that account would
+   *  have nothing to do with it (its blocklist, carbons; src/im/sender-view.ts). */
+  deliverTo(full: string, stanza: string, message?: DirectMessage): Promise<DirectOutcome>;
   /** Writes only if this is the ready stream of the component `jid` (the stanza already in
    *  the component namespace; `head`: its name and attributes, for requests-in-flight). */
   deliverToComponent(jid: string, stanza: string, head: StanzaHead): Promise<boolean>;

@@ -1,13 +1,14 @@
 // Shortcuts straight to the connection object that holds a destination, skipping the
 // object that would only pass the stanza on: the recipient's account for an IQ response
-// to a bound full JID (RFC 6120 §8.5.3.1 delivers it unchanged), a component's mailbox
+// to a bound full JID (RFC 6120 §8.5.3.1 delivers it unchanged) and for a user's message
+// it would only pass on (src/im/sender-view.ts, directMessage), a component's mailbox
 // for a delegated request (the component's connection tracks it, see
 // src/delegation/connection-delegations.ts) and for any stanza to a component but a
 // presence (the mailbox only de-duplicates presences; an IQ request written there is
 // remembered until answered, src/component/requests-in-flight.ts). Each cache is a hint:
 // the connection checks it still holds exactly that destination, and any miss takes the
 // ordinary path (which also teaches the cache, for the next stanza).
-import type { Ports } from "../ports/ports";
+import type { DirectMessage, DirectOutcome, Ports } from "../ports/ports";
 import type { StanzaHead } from "../component/requests-in-flight";
 
 const MAX_ROUTES = 4096;
@@ -37,22 +38,40 @@ class ConnectionCache {
 const resources = new ConnectionCache(); // full JID → its connection
 const components = new ConnectionCache(); // component JID → its connection
 
-async function attempt(cache: ConnectionCache, key: string, send: (session: string) => Promise<boolean>): Promise<boolean> {
+/** Full JIDs whose connection declined a user's message lately (its account must see
+ *  those: a blocklist, carbons), until when: meanwhile they take the account's way at once. */
+const declined = new Map<string, number>();
+const DECLINED_FOR_MS = 10_000;
+
+async function attempt(cache: ConnectionCache, key: string, send: (session: string) => Promise<DirectOutcome>): Promise<boolean> {
   const session = cache.get(key);
   if (!session) return false;
-  let ok = false;
+  let outcome: DirectOutcome = false;
   try {
-    ok = await send(session);
+    outcome = await send(session);
   } catch {
-    ok = false;
+    outcome = false;
   }
-  if (!ok) cache.delete(key);
-  return ok;
+  if (outcome === "account") {
+    if (declined.size >= MAX_ROUTES) declined.delete(declined.keys().next().value!);
+    declined.set(key, Date.now() + DECLINED_FOR_MS);
+    return false;
+  }
+  if (!outcome) cache.delete(key);
+  return outcome;
 }
 
-/** Tries the shortcut to a bound full JID; false when there is none or it no longer holds. */
-export function deliverDirect(ports: Ports, full: string, stanza: string): Promise<boolean> {
-  return attempt(resources, full, (session) => ports.connection(session).deliverTo(full, stanza));
+/** Tries the shortcut to a bound full JID; false when there is none, it no longer holds,
+ *  or (with `message`, a user's message) the recipient's account must see it. */
+export async function deliverDirect(ports: Ports, full: string, stanza: string, message?: DirectMessage): Promise<boolean> {
+  if (message) {
+    const until = declined.get(full);
+    if (until !== undefined) {
+      if (until > Date.now()) return false;
+      declined.delete(full);
+    }
+  }
+  return attempt(resources, full, (session) => ports.connection(session).deliverTo(full, stanza, message));
 }
 
 /** Learns where `full` is connected, for the next stanza (asked after an ordinary delivery). */
@@ -86,4 +105,5 @@ export async function learnComponentRoute(ports: Ports, component: string): Prom
 export function forgetRoutes(): void {
   resources.clear();
   components.clear();
+  declined.clear();
 }

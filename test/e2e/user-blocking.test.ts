@@ -79,6 +79,29 @@ describe("blocklist, block and unblock (§3.2-§3.5)", () => {
     await a.next(isChat("back"));
   });
 
+  it("a chat state from a JID the recipient blocks is refused, though earlier ones went straight to its connection (src/im/sender-view.ts)", async () => {
+    const alice = await newUser("bl-alice");
+    const bob = await newUser("bl-bob");
+    const a = await on(alice.name, "a");
+    const b = await on(bob.name, "b");
+    const composing = (id: string) => `<message type='chat' to='${a.jid}' id='${id}'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`;
+    const withId = (id: string) => (el: Element) => el.getName() === "message" && el.attrs.id === id;
+    // The first teaches b's connection the route to a's; the next ones take it.
+    for (const id of ["cs1", "cs2", "cs3"]) {
+      b.send(composing(id));
+      expect((await a.next(withId(id))).attrs).toMatchObject({ from: b.jid, type: "chat" });
+    }
+    await iq(a, "set", `<block xmlns='${NS_BLOCKING}'><item jid='${bob.bare}'/></block>`);
+    b.send(composing("cs4"));
+    const bounce = await b.next(withId("cs4"));
+    expect(bounce.attrs).toMatchObject({ type: "error", from: a.jid });
+    expect(stanzaError(bounce)).toEqual({ type: "cancel", condition: "service-unavailable" });
+    await a.nothing(withId("cs4"), 300);
+    await iq(a, "set", `<unblock xmlns='${NS_BLOCKING}'><item jid='${bob.bare}'/></unblock>`);
+    b.send(composing("cs5"));
+    await a.next(withId("cs5"));
+  });
+
   it("a domain item blocks every JID at the domain (§5)", async () => {
     const alice = await newUser("bl-alice");
     const a = await on(alice.name, "a");

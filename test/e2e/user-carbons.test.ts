@@ -122,6 +122,49 @@ describe("enable, disable and the copies (XEP-0280 §4-§8)", () => {
   });
 });
 
+describe("messages that go straight to the recipient's connection (src/im/sender-view.ts)", () => {
+  it("a chat state to a full JID is copied as received once another resource enables carbons, and not before", async () => {
+    const alice = await newUser("cc-alice");
+    const bob = await newUser("cc-bob");
+    const a1 = await on(alice.name, "one");
+    const a2 = await on(alice.name, "two");
+    const b = await on(bob.name, "b");
+    const composing = (id: string) => `<message type='chat' to='${alice.bare}/one' id='${id}'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`;
+    const isState = (id: string) => (el: { getName(): string; attrs: Record<string, string> }) => el.getName() === "message" && el.attrs.id === id;
+    for (const id of ["r1", "r2", "r3"]) {
+      b.send(composing(id));
+      await a1.next(isState(id));
+    }
+    await a2.nothing(isCarbon("received"), 300);
+    await enableCarbons(a2); // the account tells a1's connection its view changed
+    b.send(composing("r4"));
+    await a1.next(isState("r4"));
+    const rc = await a2.next(isCarbon("received"));
+    expect(carbonInner(rc, "received").attrs).toMatchObject({ from: b.jid, to: `${alice.bare}/one`, id: "r4" });
+    await a1.nothing(isCarbon("received"), 300);
+  });
+
+  it("messages with a body (through the recipient's account, archived) and chat states (straight) arrive in the order sent (RFC 6120 §10.1)", async () => {
+    const alice = await newUser("cc-alice");
+    const bob = await newUser("cc-bob");
+    const a = await on(alice.name, "one");
+    const b = await on(bob.name, "b");
+    const sent: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = `o${i}`;
+      sent.push(id);
+      b.send(i % 3 === 0
+        ? `<message type='chat' to='${a.jid}' id='${id}'><body>${i}</body></message>`
+        : `<message type='chat' to='${a.jid}' id='${id}'><active xmlns='http://jabber.org/protocol/chatstates'/></message>`);
+    }
+    const got: string[] = [];
+    while (got.length < sent.length) got.push((await a.next((el) => el.getName() === "message" && el.attrs.id?.startsWith("o") === true)).attrs.id!);
+    expect(got).toEqual(sent);
+    const archived = await mamQuery(a);
+    expect(archived.results.map((r) => resultOf(r).message.getChildText("body"))).toEqual(["0", "3", "6", "9", "12", "15", "18", "21", "24", "27"]);
+  });
+});
+
 describe("a message sent through XEP-0356 on the user's behalf (message=outgoing)", () => {
   it("is copied to the user's enabled resources as sent, and archived as theirs", async () => {
     const alice = await newUser("cc-alice", "priv.localhost");

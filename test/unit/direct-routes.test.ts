@@ -6,7 +6,8 @@ import { parse } from "ltx";
 import type { Ports } from "../../src/ports/ports";
 import type { StanzaHead } from "../../src/component/requests-in-flight";
 import { headOf } from "../../src/component/requests-in-flight";
-import { deliverToComponentDirect, forgetRoutes, learnComponentRoute } from "../../src/routing/direct";
+import { deliverDirect, deliverToComponentDirect, forgetRoutes, learnComponentRoute, learnRoute } from "../../src/routing/direct";
+import type { DirectMessage, DirectOutcome } from "../../src/ports/ports";
 import { serialiseIn } from "../../src/xml/stanza";
 
 const COMP = "comp.localhost";
@@ -61,6 +62,42 @@ describe("direct route to a component's connection", () => {
     await learnComponentRoute(ports, COMP);
     expect(await send()).toBe(true);
     expect(calls.map((c) => c.session)).toEqual(["conn-1", "conn-1", "conn-2"]);
+  });
+});
+
+describe("direct route for a user's message to a full JID", () => {
+  beforeEach(() => forgetRoutes());
+  const FULL = "bob@localhost/b";
+  const chatState: DirectMessage = { from: "alice@localhost/a", carbonEligible: true };
+
+  function recipient(answer: () => DirectOutcome) {
+    const asked: Array<DirectMessage | undefined> = [];
+    const ports = {
+      account: () => ({ sessionOf: async () => "conn-b" }),
+      connection: () => ({ deliverTo: async (_full: string, _s: string, m?: DirectMessage) => (asked.push(m), answer()) }),
+    } as unknown as Ports;
+    return { ports, asked };
+  }
+
+  it("a connection that declines (its account must see the message) keeps the route, and is not asked again for a while", async () => {
+    let outcome: DirectOutcome = "account";
+    const { ports, asked } = recipient(() => outcome);
+    await learnRoute(ports, "bob@localhost", "b");
+    expect(await deliverDirect(ports, FULL, "<message/>", chatState)).toBe(false);
+    expect(await deliverDirect(ports, FULL, "<message/>", chatState)).toBe(false); // declined lately: the account's way at once
+    expect(asked).toEqual([chatState]);
+    // Other stanzas (an IQ response from a component) still take the route: it was not stale.
+    outcome = true;
+    expect(await deliverDirect(ports, FULL, "<iq/>")).toBe(true);
+    expect(asked).toEqual([chatState, undefined]);
+  });
+
+  it("a connection no longer bound to the JID loses the route", async () => {
+    const { ports, asked } = recipient(() => false);
+    await learnRoute(ports, "bob@localhost", "b");
+    expect(await deliverDirect(ports, FULL, "<message/>", chatState)).toBe(false);
+    expect(await deliverDirect(ports, FULL, "<message/>", chatState)).toBe(false);
+    expect(asked).toHaveLength(1);
   });
 });
 

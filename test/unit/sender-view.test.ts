@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "ltx";
 import { env } from "cloudflare:test";
-import { accountActsOn, forgetSenderView, sendsBlocked } from "../../src/im/sender-view";
+import { acceptsDirect, accountActsOn, directMessage, forgetSenderView, sendsBlocked } from "../../src/im/sender-view";
 import { FEATURES } from "../../src/features";
 import type { Registry } from "../../src/features/feature";
 import { parseConfig } from "../../src/config";
@@ -73,17 +73,57 @@ describe("which messages the sender's account acts on", () => {
     expect(reads).toBe(2);
   });
 
-  it("only MAM and carbons act on sent messages: a feature that adds a messageSent handler must be asked about in the view", () => {
+  it("only MAM and carbons act on sent or arriving messages: a feature that adds such a handler must be asked about in the view", () => {
     const config = parseConfig(env);
-    const withMessageSent: string[] = [];
+    const withHandler: Record<string, string[]> = { messageSent: [], messageArriving: [], messageDelivered: [] };
     for (const feature of FEATURES) {
       const registry = new Proxy({ config } as Registry, {
         get: (target, prop) => prop === "config" ? target.config
-          : prop === "accountEvents" ? (e: Record<string, unknown>) => void (e.messageSent && withMessageSent.push(feature.name))
+          : prop === "accountEvents" ? (e: Record<string, unknown>) => {
+            for (const name of Object.keys(withHandler)) if (e[name]) withHandler[name]!.push(feature.name);
+          }
           : () => undefined,
       });
       feature.register(registry);
     }
-    expect(withMessageSent.sort()).toEqual(["carbons", "mam"]);
+    expect(withHandler.messageSent!.sort()).toEqual(["carbons", "mam"]);
+    expect(withHandler.messageArriving!.sort()).toEqual(["carbons", "mam"]);
+    expect(withHandler.messageDelivered!.sort()).toEqual(["carbons"]);
+  });
+});
+
+describe("which messages may skip the recipient's account", () => {
+  const to = (inner: string, type = "chat", from = "alice@localhost/a") =>
+    parse(`<message xmlns='jabber:client' type='${type}' from='${from}' to='bob@localhost/b' id='m1'>${inner}</message>`);
+
+  it("not an archivable one, one with carbons' <private/>, one to the sender's own account, or one without a from", () => {
+    expect(directMessage(to("<body>hi</body>"), "alice@localhost", "bob@localhost")).toBeNull(); // XEP-0313 stamps and keeps it
+    expect(directMessage(to(`${COMPOSING}<private xmlns='urn:xmpp:carbons:2'/>`), "alice@localhost", "bob@localhost")).toBeNull(); // stripped there
+    expect(directMessage(to(COMPOSING, "chat", "bob@localhost/c"), "bob@localhost", "bob@localhost")).toBeNull();
+    expect(directMessage(parse(`<message xmlns='jabber:client' to='bob@localhost/b'>${COMPOSING}</message>`), "alice@localhost", "bob@localhost")).toBeNull();
+  });
+
+  it("a chat state or a no-store message may, saying whether carbons would copy it", () => {
+    expect(directMessage(to(COMPOSING), "alice@localhost", "bob@localhost")).toEqual({ from: "alice@localhost/a", carbonEligible: true });
+    expect(directMessage(to(`<body>hi</body>${NO_STORE}`), "alice@localhost", "bob@localhost")).toEqual({ from: "alice@localhost/a", carbonEligible: true });
+    expect(directMessage(to(`<body>hi</body>${NO_STORE}`, "headline"), "alice@localhost", "bob@localhost")).toEqual({ from: "alice@localhost/a", carbonEligible: false });
+  });
+
+  it("the recipient's connection takes it unless its blocklist matches the sender or another resource copies it", async () => {
+    forgetSenderView("b1@localhost");
+    let view: SenderView = { blocked: [], carbons: ["b"] };
+    const { ports } = portsWith(() => view);
+    const chatState = { from: "alice@localhost/a", carbonEligible: true };
+    expect(await acceptsDirect(ports, "b1@localhost", "b", chatState)).toBe(true); // only itself has carbons on
+    view = { blocked: ["alice@localhost"], carbons: [] };
+    forgetSenderView("b1@localhost");
+    expect(await acceptsDirect(ports, "b1@localhost", "b", chatState)).toBe(false); // XEP-0191 §3.3: the account answers
+    view = { blocked: ["localhost"], carbons: [] }; // a domain matches every JID at it
+    forgetSenderView("b1@localhost");
+    expect(await acceptsDirect(ports, "b1@localhost", "b", chatState)).toBe(false);
+    view = { blocked: [], carbons: ["b", "laptop"] };
+    forgetSenderView("b1@localhost");
+    expect(await acceptsDirect(ports, "b1@localhost", "b", chatState)).toBe(false); // XEP-0280: the laptop gets a copy
+    expect(await acceptsDirect(ports, "b1@localhost", "b", { ...chatState, carbonEligible: false })).toBe(true);
   });
 });
