@@ -5,7 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
 import { loadConfig, type GatewayConfig } from "../src/config";
-import { portsOf } from "../src/ports/from-env";
+import { objectPorts } from "../src/ports/from-env";
 import type { Services } from "../src/pipeline/context";
 import { gatewayFor, type Gateway } from "../src/features";
 
@@ -21,7 +21,7 @@ export abstract class GatewayObject extends DurableObject<Env> {
     const ctx = this.ctx;
     const services: Services = {
       config: loaded.config,
-      ports: portsOf(this.env),
+      ports: objectPorts(this.env),
       routes: gateway.routes,
       disco: gateway.disco,
       mailboxTakes: (stanza) => gateway.componentEvents.takes(loaded.config, stanza),

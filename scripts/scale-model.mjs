@@ -34,7 +34,8 @@ const P = {
   // Assumptions:
   roster: 50, // contacts per account, subscription both
   resources: 1, // connections per online account
-  "chat-bare": 0.5, // share of chat to a bare JID (first message of a conversation); the rest to a full JID on the direct route
+  "chat-bare": 0.5, // share of chat to a bare JID (first message of a conversation); the rest to a full JID
+  "chat-plain": 0.5, // of the chat to a full JID: what neither account acts on (chat states, receipts, markers, no-store), on the direct route
   "iq-server": 1 / 3, // of the non-delegated IQs: answered by the connection (ping, disco of the server)
   "iq-account": 1 / 3, // ... by the user's own account (roster, vCard, private storage)
   "iq-component": 1 / 3, // ... sent to a component (MUC, upload): each component's mailbox
@@ -67,10 +68,16 @@ const loginsPerAccount = P.logins / P.accounts;
 const grantCopies = P["presence-grant"] === "own" ? 1 : P["presence-grant"] === "roster" ? 1 + onlineContacts * P.resources : 0;
 const ops = [
   {
-    name: "chat to a full JID", rate: chat * (1 - P["chat-bare"]),
+    name: "chat to a full JID, archived", rate: chat * (1 - P["chat-bare"]) * (1 - P["chat-plain"]),
     // src/im/outgoing.ts: the recipient's account (archive, blocklist, carbons) then its
     // connection; the sender's account afterwards (its archive, sent carbons).
-    events: { S: 2, A: 2 }, bench: ["pairs", 3],
+    events: { S: 2, A: 2 }, bench: ["pairs", 2],
+  },
+  {
+    name: "chat to a full JID, neither account acts", rate: chat * (1 - P["chat-bare"]) * P["chat-plain"],
+    // src/im/outgoing.ts pastAccount(): the sender's connection straight to the recipient's,
+    // which checks its account's blocklist and carbons in memory (src/im/sender-view.ts).
+    events: { S: 2 }, bench: ["pairs", 2],
   },
   {
     name: "chat to a bare JID", rate: chat * P["chat-bare"],
@@ -94,9 +101,10 @@ const ops = [
   },
   {
     name: "IQ to a component", rate: otherIq * P["iq-component"],
-    // src/routing/feature.ts: through the component's mailbox to its connection; the answer
-    // straight back to the sender's connection (src/routing/direct.ts).
-    events: { S: 2, M: 1, C: 2 }, bench: ["direct", 3],
+    // src/routing/feature.ts toComponentDirect(): straight to the component's connection once
+    // the route is known (its mailbox only for presences, and the first stanza of an isolate);
+    // the answer straight back to the sender's connection (src/routing/direct.ts).
+    events: { S: 2, C: 2 }, bench: ["direct", 2],
   },
   {
     name: "IQ to the user's account", rate: otherIq * P["iq-account"],
