@@ -6,7 +6,7 @@ import { GatewayObject } from "./base";
 import { Account } from "../src/im/account";
 import { deliverToAccount } from "../src/im/account-stage";
 import type { StoredCredentials } from "../src/sasl";
-import type { AccountPort, BindResult, ResourceSummary, SenderView } from "../src/ports/ports";
+import type { AccountPort, BindResult, PresenceRoute, ResourceSummary, SenderView } from "../src/ports/ports";
 import { carbonsEnabled } from "../src/carbons/feature";
 import type { ClientAnswer, ClientCommand } from "../src/delegation/client-mode/commands";
 import { runClientCommand } from "../src/delegation/client-mode/commands";
@@ -154,6 +154,16 @@ export class AccountObject extends GatewayObject implements AccountPort {
   async sessionOf(resource: string): Promise<string | null> {
     if (!this.hasAccount() || !this.hasTable("resources")) return null;
     return this.account().resources.get(resource)?.session ?? null;
+  }
+
+  async presenceRoutes(): Promise<PresenceRoute[]> {
+    if (!this.hasAccount() || !this.hasTable("resources")) return [];
+    return this.account().available().map((r) => ({ resource: r.resource, session: r.session }));
+  }
+
+  async presenceToAvailable(resource: string, raw: string): Promise<void> {
+    if (!this.hasAccount() || !this.hasTable("resources")) return;
+    await this.account().presenceToAvailable(resource, raw);
   }
 
   async unbind(resource: string, session: string): Promise<void> {

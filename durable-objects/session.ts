@@ -6,10 +6,10 @@
 import { GatewayObject } from "./base";
 import { componentSecret } from "../src/config";
 import type { Connection } from "../src/stream/connection";
-import type { ConnectionPort, DirectMessage, DirectOutcome } from "../src/ports/ports";
+import type { ConnectionPort, DirectMessage, DirectOutcome, DirectPresence } from "../src/ports/ports";
 import { ConnectionDelegations } from "../src/delegation/connection-delegations";
 import { RequestsInFlight, type StanzaHead } from "../src/component/requests-in-flight";
-import { acceptsDirect, forgetSenderView } from "../src/im/sender-view";
+import { acceptsDirect, blocksFrom, forgetSenderView } from "../src/im/sender-view";
 import type { DelegationCounts } from "../src/delegation/counters";
 import type { ClientState } from "../src/stream/client-state";
 import type { ComponentState } from "../src/component/component-state";
@@ -558,16 +558,25 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
 
   /** Delivers a stanza only if this connection is bound to exactly `full` (the
    *  sender's shortcut past the recipient's account; see src/routing/direct.ts). A
-   *  user's `message` is written only if the account would only have passed it on
-   *  (src/im/sender-view.ts); a detached session leaves those to the account too. */
-  async deliverTo(full: string, stanza: string, message?: DirectMessage): Promise<DirectOutcome> {
+   *  user's message is written only if the account would only have passed it on
+   *  (src/im/sender-view.ts); a detached session leaves those to the account too. A
+   *  contact's broadcast presence (src/im/presence-straight.ts) is written only while the
+   *  resource is available and dropped when the blocklist matches its sender; "account"
+   *  when availability is unknown here (e.g. after a resumption). */
+  async deliverTo(full: string, stanza: string, direct?: DirectMessage | DirectPresence): Promise<DirectOutcome> {
     const ws = this.socket();
     const open = ws !== null && ws.readyState === WebSocket.OPEN;
     const state = open ? this.attachment(ws).state : null;
-    // A message with no open stream here forgets the route (the account knows the rest).
-    if (!open || state!.phase === "closed") return message ? false : this.keepDetached(stanza, full);
+    // A message or a presence with no open stream here forgets the route (the account
+    // knows the rest: where the session went, whether it waits for resumption).
+    if (!open || state!.phase === "closed") return direct ? false : this.keepDetached(stanza, full);
     if (state!.phase !== "bound" || state!.full !== full) return false;
-    if (message && !(await acceptsDirect(this.services.ports, state!.bare, state!.resource, message))) return "account";
+    if (direct?.kind === "message" && !(await acceptsDirect(this.services.ports, state!.bare, state!.resource, direct))) return "account";
+    if (direct?.kind === "presence") {
+      if (state!.available === undefined) return "account";
+      if (!state!.available) return false;
+      if (await blocksFrom(this.services.ports, state!.bare, direct.from)) return true; // XEP-0191 §3.3: dropped
+    }
     return this.writeStanza(ws, stanza);
   }
 

@@ -45,6 +45,7 @@ const P = {
   "auth-failures": 0.02, // failed logins per login
   "nat-share": 0.01, // share of the logins from the busiest address (a carrier-grade NAT)
   "presence-grant": "none", // none | own | roster: one component with XEP-0356 presence access on the host
+  "routes-known": 0.75, // share of a broadcast's contacts whose routes the isolate knows (learned in the last 5 min, src/im/presence-straight.ts)
 };
 for (const key of Object.keys(P)) {
   const v = option(key);
@@ -66,6 +67,11 @@ const loginsPerAccount = P.logins / P.accounts;
 // `S` client connections (SessionObject), `C` a component's connection (a SessionObject
 // too), `A` AccountObject, `M` ComponentRouter (mailbox), `H` HostObject, `T` ThrottleObject.
 const grantCopies = P["presence-grant"] === "own" ? 1 : P["presence-grant"] === "roster" ? 1 + onlineContacts * P.resources : 0;
+// The contacts' accounts a broadcast reaches: every contact with a "roster" grant (the copies
+// are made there); otherwise those whose routes are not known, twice (the presence and the
+// routes asked for).
+const viaAccount = P["presence-grant"] === "roster" ? 1 : 2 * (1 - P["routes-known"]);
+const broadcastAccounts = P.roster * viaAccount;
 const ops = [
   {
     name: "chat to a full JID, archived", rate: chat * (1 - P["chat-bare"]) * (1 - P["chat-plain"]),
@@ -87,10 +93,13 @@ const ops = [
   },
   {
     name: "presence broadcast", rate: presence,
-    // src/im/account.ts broadcast(): own account, then every contact's account (online or
-    // not), then each online contact's connections; XEP-0356 copies (account-hooks.ts).
-    events: { S: 1 + onlineContacts * P.resources, A: 1 + P.roster, M: grantCopies, C: grantCopies },
-    bench: ["fanout", 2],
+    // src/im/account.ts broadcast(): own account, then for a contact whose routes are known
+    // (src/im/presence-straight.ts) each online resource's connection directly (an offline
+    // contact costs nothing); otherwise the contact's account, its online connections, and
+    // the routes asked for once. With a "roster" grant every contact passes its account
+    // (the copies are made there); XEP-0356 copies (account-hooks.ts).
+    events: { S: 1 + onlineContacts * P.resources, A: 1 + broadcastAccounts, M: grantCopies, C: grantCopies },
+    bench: ["fanout", 1],
   },
   {
     name: "delegated IQ round trip", rate: delegated,
@@ -122,7 +131,7 @@ const ops = [
     // presence and the new connection their answers (src/im/account.ts); the host directory
     // when some entity has presence access (account-hooks.ts online()).
     events: {
-      S: 7 + 2 * onlineContacts * P.resources, A: 3 + 2 * P.roster, T: 1 + 2 * P["auth-failures"],
+      S: 7 + 2 * onlineContacts * P.resources, A: 3 + P.roster + broadcastAccounts, T: 1 + 2 * P["auth-failures"],
       H: P["presence-grant"] === "none" ? 0 : 1, M: grantCopies, C: grantCopies,
     },
     bench: ["login", null],
@@ -130,7 +139,7 @@ const ops = [
   {
     name: "logout", rate: P.logins,
     // unbind, unavailable broadcast, the host directory (last resource gone).
-    events: { S: 1 + onlineContacts * P.resources, A: 1 + P.roster, H: P["presence-grant"] === "none" ? 0 : 1, M: grantCopies, C: grantCopies },
+    events: { S: 1 + onlineContacts * P.resources, A: 1 + broadcastAccounts, H: P["presence-grant"] === "none" ? 0 : 1, M: grantCopies, C: grantCopies },
     bench: ["login", null],
   },
 ];
@@ -141,9 +150,9 @@ const compShare = (op) =>
   op.name.startsWith("delegated") ? 1 / P["delegating-components"] : op.name === "IQ to a component" ? P["busiest-component"] : 1; // grant copies: the one entity
 /** Events reaching the most popular account: its followers' broadcasts, logins (presence + probe) and logouts. */
 const followerEvents = (op) =>
-  op.name === "presence broadcast" ? P.followers * pOnline * perOnlineBroadcasts
-    : op.name === "login" ? P.followers * loginsPerAccount * 2
-      : op.name === "logout" ? P.followers * loginsPerAccount
+  op.name === "presence broadcast" ? P.followers * pOnline * perOnlineBroadcasts * viaAccount
+    : op.name === "login" ? P.followers * loginsPerAccount * (1 + viaAccount) // the probe, and the presence
+      : op.name === "logout" ? P.followers * loginsPerAccount * viaAccount
         : 0;
 const kinds = [
   { key: "S", name: "SessionObject (client connection)", instances: P.online * P.resources, per: "connection",

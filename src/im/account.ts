@@ -20,6 +20,7 @@ import { deepCopy } from "../xml/forwarded";
 import { bareOf, domainOf } from "../jid/jid";
 import { MAX_PENDING_PER_SENDER, MAX_PENDING_SUBSCRIPTIONS, trimSubscriptionRequest } from "./pending-subscription";
 import { senderKey } from "./sender-key";
+import { forgetPresenceRoutes } from "./presence-straight";
 
 /** What other features do as things happen in an account (each may be a no-op). */
 export interface AccountEvents {
@@ -400,11 +401,22 @@ export class Account {
     }
   }
 
+  /** A contact's broadcast presence that came past this account for `resource`
+   *  (src/im/presence-straight.ts) and its connection could not take: delivered only if
+   *  the resource is available, as a broadcast to the bare JID would be (RFC 6121 §4.4.3). */
+  async presenceToAvailable(resource: string, raw: string): Promise<void> {
+    const r = this.resources.get(resource);
+    if (r?.available) await this.toResource(r, raw);
+  }
+
   /** RFC 6121 §4.3, §4.4, §3: a presence to the bare JID or to `resource`. */
   async receivePresence(pres: Element, resource: string): Promise<string[]> {
     const type = pres.attrs.type;
     const from = pres.attrs.from ?? "";
     const fromBare = bareOf(from);
+    // A contact's probe or presence says its available resources may have changed: the
+    // routes this isolate keeps to them are learned again (src/im/presence-straight.ts).
+    forgetPresenceRoutes(fromBare);
     const wire = (type ?? "available") as PresenceType;
     const resources = this.resources.list();
     const d = resource ? presenceToFull(wire, resource, true, resources) : presenceToBare(wire, true, resources);

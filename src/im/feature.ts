@@ -17,6 +17,7 @@ import type { AccountContext } from "./account-context";
 import { noAccountReply } from "./no-account";
 import { handleRosterIq } from "./roster-iq";
 import { SUBSCRIPTION_TYPES } from "./subscription";
+import { presenceStraight } from "./presence-straight";
 
 /** RFC 6121 §8.5.1: a JID nobody registered. Answered without touching storage. */
 function missingAccount(ctx: AccountContext): boolean {
@@ -78,6 +79,8 @@ export const imFeature: Feature = {
   name: "im",
   register(r) {
     for (const kind of ["self", "bare", "full", "host", "component", "remote"] as const) r.route(`pre-presence/${kind}`, clientPresence, PRIORITY.handler);
+    // A broadcast to a contact's bare JID: straight to its available connections (./presence-straight.ts).
+    r.route("pre-presence/bare", presenceStraight, PRIORITY.delivery + 1);
     r.route(iqEvent("pre-", "set", "self", NS.session, "session"), sessionIq, PRIORITY.guard - 1);
     r.route(iqEvent("pre-", "set", "host", NS.session, "session"), sessionIq, PRIORITY.guard - 1);
 

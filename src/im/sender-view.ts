@@ -65,7 +65,7 @@ export function directMessage(message: Element, senderBare: string, recipientBar
   const from = message.attrs.from;
   if (!from || senderBare === recipientBare || isArchivable(message)) return null;
   if (hasChild(message, NS.carbons, ["private"])) return null;
-  return { from, carbonEligible: isCarbonEligible(message, "received") };
+  return { kind: "message", from, carbonEligible: isCarbonEligible(message, "received") };
 }
 
 /** Whether the connection of `bare`/`resource` may write a message that came past its
@@ -74,6 +74,12 @@ export async function acceptsDirect(ports: Ports, bare: string, resource: string
   const { blocked, carbons } = await viewOf(ports, bare);
   if (blocked.size > 0 && isBlocked(blocked, message.from)) return false;
   return !(message.carbonEligible && carbons.some((r) => r !== resource));
+}
+
+/** Whether the blocklist of `bare` matches `from` (XEP-0191 §3.3: its presence is dropped). */
+export async function blocksFrom(ports: Ports, bare: string, from: string): Promise<boolean> {
+  const { blocked } = await viewOf(ports, bare);
+  return blocked.size > 0 && isBlocked(blocked, from);
 }
 
 export function forgetSenderView(bare: string): void {

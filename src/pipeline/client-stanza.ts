@@ -15,6 +15,19 @@ type Conn = Connection<ClientState>;
 const STANZAS = new Set(["message", "presence", "iq"]);
 const IQ_TYPES = new Set(["get", "set", "result", "error"]);
 
+/**
+ * The connection's own record of whether its resource is available (RFC 6121 §4.2, §4.5),
+ * written before the broadcast presence goes to the account: a contact's presence that
+ * comes straight here (src/im/presence-straight.ts) is then written only while the
+ * account, too, counts the resource as available.
+ */
+function noteAvailability(conn: Conn, state: Bound, type: string | undefined): void {
+  const available = type === undefined ? true : type === "unavailable" ? false : state.available;
+  if (available === state.available) return;
+  conn.state = { ...state, available };
+  conn.save();
+}
+
 export async function handleBoundStanza(conn: Conn, state: Bound, el: Element): Promise<void> {
   // Check: only the three stanzas, in the client namespace (RFC 6120 §4.9.3.24, §4.9.3.10).
   if (!STANZAS.has(el.name)) return conn.close("unsupported-stanza-type", `<${el.name}/> is not a stanza`);
@@ -52,6 +65,7 @@ export async function handleBoundStanza(conn: Conn, state: Bound, el: Element): 
     el.attrs.to = state.bare;
     to = parseJid(state.bare)!;
   }
+  if (el.name === "presence" && !to) noteAvailability(conn, state, el.attrs.type);
   const origin: Origin = { kind: "client", bare: state.bare, resource: state.resource, full: state.full, host: state.host, session: conn.sessionId };
   await route(conn.services, origin, el, { to, reply: (s) => conn.send(s) });
 }

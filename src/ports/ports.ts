@@ -33,10 +33,25 @@ export interface SenderView {
 /** What the sender's connection tells the recipient's about a message it hands over
  *  directly, past the recipient's account (src/im/sender-view.ts, directMessage). */
 export interface DirectMessage {
+  kind: "message";
   /** The sender's full JID (the message's stamped `from`). */
   from: string;
   /** Whether XEP-0280 would copy it to the recipient's other resources. */
   carbonEligible: boolean;
+}
+
+/** A contact's broadcast presence handed to one of the recipient's available resources
+ *  past its account (src/im/presence-straight.ts). */
+export interface DirectPresence {
+  kind: "presence";
+  /** The broadcasting resource's full JID. */
+  from: string;
+}
+
+/** Where an account's available resources are connected (a contact's broadcast goes there). */
+export interface PresenceRoute {
+  resource: string;
+  session: string;
 }
 
 /** A direct delivery: written (true), not held here any more (false: the route is stale),
@@ -53,6 +68,10 @@ export interface AccountPort {
   unbind(resource: string, session: string): Promise<void>;
   /** The connection object a bound resource lives in, or null. */
   sessionOf(resource: string): Promise<string | null>;
+  /** The available resources and their connections (src/im/presence-straight.ts). */
+  presenceRoutes(): Promise<PresenceRoute[]>;
+  /** A contact's broadcast presence for one resource, delivered only if it is available. */
+  presenceToAvailable(resource: string, stanza: string): Promise<void>;
   /** Any stanza addressed to the account (bare or full JID), `from` trusted. Replies for the sender. */
   receive(stanza: string): Promise<string[]>;
   /** A stanza one of the account's own resources sent (broadcast presence, subscriptions, directed presence). */
@@ -82,10 +101,11 @@ export interface AccountPort {
 export interface ConnectionPort {
   /** Writes a stanza to the socket; false when the connection is gone or not ready. */
   deliver(stanza: string): Promise<boolean>;
-  /** Writes only if this connection is bound to exactly `full`. With `message`: a user's
-   *  message that skipped the recipient's account, written only if that account would
-   *  have nothing to do with it (its blocklist, carbons; src/im/sender-view.ts). */
-  deliverTo(full: string, stanza: string, message?: DirectMessage): Promise<DirectOutcome>;
+  /** Writes only if this connection is bound to exactly `full`. With `direct`: a user's
+   *  message or a contact's broadcast presence that skipped the recipient's account,
+   *  written only if that account would have done the same (its blocklist, carbons, the
+   *  resource's availability; src/im/sender-view.ts, src/im/presence-straight.ts). */
+  deliverTo(full: string, stanza: string, direct?: DirectMessage | DirectPresence): Promise<DirectOutcome>;
   /** Writes only if this is the ready stream of the component `jid` (the stanza already in
    *  the component namespace; `head`: its name and attributes, for requests-in-flight). */
   deliverToComponent(jid: string, stanza: string, head: StanzaHead): Promise<boolean>;

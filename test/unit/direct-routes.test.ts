@@ -68,7 +68,7 @@ describe("direct route to a component's connection", () => {
 describe("direct route for a user's message to a full JID", () => {
   beforeEach(() => forgetRoutes());
   const FULL = "bob@localhost/b";
-  const chatState: DirectMessage = { from: "alice@localhost/a", carbonEligible: true };
+  const chatState: DirectMessage = { kind: "message", from: "alice@localhost/a", carbonEligible: true };
 
   function recipient(answer: () => DirectOutcome) {
     const asked: Array<DirectMessage | undefined> = [];

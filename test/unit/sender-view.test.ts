@@ -104,16 +104,16 @@ describe("which messages may skip the recipient's account", () => {
   });
 
   it("a chat state or a no-store message may, saying whether carbons would copy it", () => {
-    expect(directMessage(to(COMPOSING), "alice@localhost", "bob@localhost")).toEqual({ from: "alice@localhost/a", carbonEligible: true });
-    expect(directMessage(to(`<body>hi</body>${NO_STORE}`), "alice@localhost", "bob@localhost")).toEqual({ from: "alice@localhost/a", carbonEligible: true });
-    expect(directMessage(to(`<body>hi</body>${NO_STORE}`, "headline"), "alice@localhost", "bob@localhost")).toEqual({ from: "alice@localhost/a", carbonEligible: false });
+    expect(directMessage(to(COMPOSING), "alice@localhost", "bob@localhost")).toEqual({ kind: "message", from: "alice@localhost/a", carbonEligible: true });
+    expect(directMessage(to(`<body>hi</body>${NO_STORE}`), "alice@localhost", "bob@localhost")).toEqual({ kind: "message", from: "alice@localhost/a", carbonEligible: true });
+    expect(directMessage(to(`<body>hi</body>${NO_STORE}`, "headline"), "alice@localhost", "bob@localhost")).toEqual({ kind: "message", from: "alice@localhost/a", carbonEligible: false });
   });
 
   it("the recipient's connection takes it unless its blocklist matches the sender or another resource copies it", async () => {
     forgetSenderView("b1@localhost");
     let view: SenderView = { blocked: [], carbons: ["b"] };
     const { ports } = portsWith(() => view);
-    const chatState = { from: "alice@localhost/a", carbonEligible: true };
+    const chatState = { kind: "message" as const, from: "alice@localhost/a", carbonEligible: true };
     expect(await acceptsDirect(ports, "b1@localhost", "b", chatState)).toBe(true); // only itself has carbons on
     view = { blocked: ["alice@localhost"], carbons: [] };
     forgetSenderView("b1@localhost");

@@ -10,17 +10,17 @@ export const isSm = (name: string) => (el: Element) => el.getName() === name && 
 export type SmClient = RawXmpp & { features: Element };
 
 /** Open, SCRAM, restart: the stream waits for bind or <resume/>. */
-export async function authenticated(base: string, username: string, password = "pw"): Promise<SmClient> {
+export async function authenticated(base: string, username: string, password = "pw", domain = "localhost"): Promise<SmClient> {
   const c = await RawXmpp.open(wsUrlFor(base));
-  await c.openStream("localhost");
+  await c.openStream(domain);
   await c.authenticate("SCRAM-SHA-256", username, password);
-  const { features } = await c.openStream("localhost");
+  const { features } = await c.openStream(domain);
   return Object.assign(c, { features });
 }
 
 /** Login, bind `resource`, `<enable resume='true'/>`; returns the client and the session id. */
-export async function smLogin(base: string, username: string, resource: string, opts: { presence?: boolean; password?: string } = {}): Promise<{ c: SmClient; jid: string; id: string; enabled: Element }> {
-  const c = await authenticated(base, username, opts.password);
+export async function smLogin(base: string, username: string, resource: string, opts: { presence?: boolean; password?: string; domain?: string } = {}): Promise<{ c: SmClient; jid: string; id: string; enabled: Element }> {
+  const c = await authenticated(base, username, opts.password, opts.domain);
   const jid = await c.bind(resource);
   c.send(`<enable xmlns='${NS_SM}' resume='true'/>`);
   const enabled = await c.next(isSm("enabled"));
@@ -32,8 +32,8 @@ export async function smLogin(base: string, username: string, resource: string, 
 }
 
 /** A new connection resuming `previd` with `h`; returns the client and the answer (<resumed/> or <failed/>). */
-export async function resume(base: string, username: string, previd: string, h: number, password = "pw"): Promise<{ c: SmClient; answer: Element }> {
-  const c = await authenticated(base, username, password);
+export async function resume(base: string, username: string, previd: string, h: number, password = "pw", domain = "localhost"): Promise<{ c: SmClient; answer: Element }> {
+  const c = await authenticated(base, username, password, domain);
   c.send(`<resume xmlns='${NS_SM}' previd='${previd}' h='${h}'/>`);
   const answer = await c.next((el) => el.attrs.xmlns === NS_SM && (el.getName() === "resumed" || el.getName() === "failed"), 10_000);
   return { c, answer };
