@@ -15,7 +15,7 @@
 //   npm run bench -- --connect-mechanism=SCRAM-SHA-1  the gateway's logins in the connect steps
 //                                 (default PLAIN, as the floor's; the other one gets one step)
 //   npm run bench -- --port-base=8830  take ports from 8830 upwards instead of kernel-chosen ones
-//   npm run bench -- --profile=pairs,pairs-sm,fanout,iq,delegated,direct  after the measurements, profile the
+//   npm run bench -- --profile=pairs,pairs-sm,pairs-archive,fanout,iq,delegated,direct  after the measurements, profile the
 //                                 gateway's isolate (inspector, CDP Profiler) during an extra run
 //   npm run bench -- --profile-out=DIR  also write the raw .cpuprofile files there
 //   npm run bench -- --live-source  run wrangler dev on src/ (rebuilds and reloads on edits)
@@ -343,6 +343,8 @@ async function main() {
   });
   if (profileOf.has("pairs")) await section("profile-pairs", () =>
     profiled("pairs", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
+  if (profileOf.has("pairs-archive")) await section("profile-pairs-archive", () =>
+    profiled("pairs with carbons and archiving", targets.gateway, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages, carbons: true, archive: true })).window)));
   if (profileOf.has("pairs-sm")) await section("profile-pairs-sm", () =>
     profiled("pairs with SM", targets.gatewaySm, async (t) => figures((await pairs(t, { accounts: accounts.pairs, warmupMs: P.warmupMs, durationMs: P.durationMs, maxMessages })).window)));
 

@@ -275,7 +275,7 @@ export class AccountObject extends GatewayObject implements AccountPort {
       const r = resources.get(e.resource);
       resources.put(r ? { ...r, session: connection } : { resource: e.resource, session: connection, priority: 0, available: false, presence: null, interested: false });
       dir.finishMove(previd);
-      return { kind: "resumed", snapshot: out.snapshot, pending: kept.stanzas };
+      return { kind: "resumed", snapshot: out.snapshot, pending: kept.stanzas, available: r?.available ?? false };
     }
     if (live) dir.abortMove(previd);
     // Stanzas kept during a move that failed go the ordinary way.

@@ -562,7 +562,7 @@ export class SessionObject extends GatewayObject implements ConnectionPort {
    *  (src/im/sender-view.ts); a detached session leaves those to the account too. A
    *  contact's broadcast presence (src/im/presence-straight.ts) is written only while the
    *  resource is available and dropped when the blocklist matches its sender; "account"
-   *  when availability is unknown here (e.g. after a resumption). */
+   *  when availability is unknown here. */
   async deliverTo(full: string, stanza: string, direct?: DirectMessage | DirectPresence): Promise<DirectOutcome> {
     const ws = this.socket();
     const open = ws !== null && ws.readyState === WebSocket.OPEN;

@@ -99,7 +99,9 @@ async function resume(conn: Conn, side: SmSide, state: Extract<ClientState, { ph
   const s = side.store.importSession(answer.snapshot, conn.sessionId);
   for (const raw of answer.pending) side.store.enqueue(s.id, raw, Date.now(), true);
   const resource = s.resource;
-  conn.state = { kind: "client", phase: "bound", host: state.host, bare: state.bare, resource, full: `${state.bare}/${resource}`, streamId: state.streamId, smId: s.id };
+  // The account's record of availability comes along, so contacts' presences can come
+  // straight here again (src/im/presence-straight.ts).
+  conn.state = { kind: "client", phase: "bound", host: state.host, bare: state.bare, resource, full: `${state.bare}/${resource}`, streamId: state.streamId, smId: s.id, available: answer.available };
   conn.save();
   side.writeRaw(resumed(previd, s.handledIn));
   // Already counted (imported): written as they are, oldest first.

@@ -14,8 +14,10 @@ export type SmHandOver =
 
 /** The account's answer to a new connection's <resume/>. */
 export type SmResumeAnswer =
-  /** `pending`: stanzas the account kept for the resource while it moved, after the snapshot's queue. */
-  | { kind: "resumed"; snapshot: SmSnapshot; pending: string[] }
+  /** `pending`: stanzas the account kept for the resource while it moved, after the snapshot's queue.
+   *  `available`: whether the account counts the resource as available (its last broadcast
+   *  presence), which the new connection needs to take contacts' presences itself. */
+  | { kind: "resumed"; snapshot: SmSnapshot; pending: string[]; available: boolean }
   | { kind: "failed"; h?: number }
   | { kind: "too-high"; h: number; sendCount: number };
 

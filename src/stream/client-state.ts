@@ -12,6 +12,7 @@ export type ClientState =
   // `smId`: XEP-0198 is on for this stream (its session in the connection object's SmStore).
   // `csi`: the stream sent a XEP-0352 nonza (its state is in the connection object's CsiStore).
   // `available`: the resource's last broadcast presence was available (true) or unavailable
-  // (false); unknown until it sends one on this stream (e.g. after a XEP-0198 resumption).
+  // (false, also before the first); after a XEP-0198 resumption, the account's record;
+  // unknown on a stream whose attachment predates the field, until the client's next broadcast.
   | { kind: "client"; phase: "bound"; host: string; bare: string; resource: string; full: string; streamId: string; smId?: string; csi?: true; available?: boolean }
   | { kind: "client"; phase: "closed" };

@@ -145,7 +145,8 @@ async function onBind(conn: Conn, state: Extract<ClientState, { phase: "bind" }>
     return conn.close("not-authorized", result.reason);
   }
   const full = `${state.bare}/${resource}`;
-  conn.state = { kind: "client", phase: "bound", host: state.host, bare: state.bare, resource, full, streamId: state.streamId };
+  // Not available until its initial presence (RFC 6121 §4.2).
+  conn.state = { kind: "client", phase: "bound", host: state.host, bare: state.bare, resource, full, streamId: state.streamId, available: false };
   conn.save();
   conn.send(iqResult(el, xml("bind", { xmlns: NS.bind }, xml("jid", {}, full))));
 }

@@ -2,10 +2,12 @@
 // learned routes, what a connection's answer makes of the presence, and when the contact's
 // account must see it instead.
 import { beforeEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
 import { parse } from "ltx";
 import { forgetAllPresenceRoutes, forgetPresenceRoutes, presenceStraight } from "../../src/im/presence-straight";
 import type { RouteContext } from "../../src/pipeline/context";
 import type { DirectOutcome, DirectPresence, Ports, PresenceRoute } from "../../src/ports/ports";
+import { authenticate, createAccount, eventually, login, socket, unique } from "./support/socket";
 
 const HOST = "example.org";
 const BOB = `bob@${HOST}`;
@@ -80,5 +82,56 @@ describe("broadcast presence past the contact's account", () => {
     expect(await presenceStraight(w.ctx({ from: `eve@${HOST}/x` }))).toBe(false);
     expect(await presenceStraight(w.ctx({}, { "pubsub.example.org": { entity: "pubsub.example.org", presence: "roster" } }))).toBe(false);
     expect(w.log.filter((l) => l.startsWith("s1:"))).toEqual([]);
+  });
+});
+
+describe("the contact's connection knows whether its resource is available", () => {
+  const SM = "urn:xmpp:sm:3";
+  const presenceFrom = (from: string, to: string) => `<presence xmlns='jabber:client' from='${from}' to='${to}'><status>hi</status></presence>`;
+  const routesOf = (bare: string) => env.ACCOUNT.getByName(bare).presenceRoutes();
+  const connection = (session: string) => env.SESSION.get(env.SESSION.idFromString(session));
+
+  it("takes a contact's presence itself while its resource is available, and still after a XEP-0198 resumption", async () => {
+    const user = unique("carol");
+    const bare = `${user}@localhost`;
+    const from = "dave@localhost/desk";
+    await createAccount(bare);
+    const first = await login(user, "phone");
+    first.s.send(`<enable xmlns='${SM}' resume='true'/>`);
+    const id = (await first.s.next((e) => e.name === "enabled")).attrs.id as string;
+    first.s.send("<presence xmlns='jabber:client'/>");
+    await eventually(async () => (await routesOf(bare)).length === 1);
+    const firstSession = (await routesOf(bare))[0]!.session;
+    expect(await connection(firstSession).deliverTo(first.full, presenceFrom(from, first.full), { kind: "presence", from })).toBe(true);
+    expect((await first.s.next((e) => e.name === "presence" && e.attrs.from === from)).getChildText("status")).toBe("hi");
+
+    // The socket is cut (no <close/>): the session waits; a new socket resumes it.
+    first.s.close();
+    await first.s.closed;
+    const s = await socket();
+    await authenticate(s, user);
+    s.send(`<resume xmlns='${SM}' previd='${id}' h='0'/>`);
+    expect((await s.next((e) => e.name === "resumed" || e.name === "failed")).name).toBe("resumed");
+    const routes = await routesOf(bare);
+    expect(routes.map((r) => r.resource)).toEqual(["phone"]);
+    expect(routes[0]!.session).not.toBe(firstSession);
+    // The new connection carries the account's record: it writes the presence itself
+    // (before, it did not know and sent it back through the account: "account").
+    expect(await connection(routes[0]!.session).deliverTo(first.full, presenceFrom(from, first.full), { kind: "presence", from })).toBe(true);
+    expect((await s.next((e) => e.name === "presence" && e.attrs.from === from)).getChildText("status")).toBe("hi");
+    s.close();
+  });
+
+  it("a freshly bound resource without initial presence turns a contact's presence down", async () => {
+    const user = unique("erin");
+    const bare = `${user}@localhost`;
+    await createAccount(bare);
+    const { s, full } = await login(user, "tab");
+    // The account lists no available resource, so nobody learns a route; a stale one is refused.
+    expect(await routesOf(bare)).toEqual([]);
+    const session = (await env.ACCOUNT.getByName(bare).sessionOf("tab"))!;
+    expect(await connection(session).deliverTo(full, presenceFrom("dave@localhost/desk", full), { kind: "presence", from: "dave@localhost/desk" })).toBe(false);
+    expect(await s.nothing((e) => e.name === "presence", 300)).toBe(true);
+    s.close();
   });
 });

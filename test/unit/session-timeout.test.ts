@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { type SessionObject } from "../../durable-objects/session";
-import { OPEN, createAccount, directSocket, plainAuth, unique } from "./support/socket";
+import { OPEN, authenticate, createAccount, directSocket, unique } from "./support/socket";
 
 const STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
 
@@ -61,12 +61,7 @@ describe("SessionObject authentication timeout", () => {
     await createAccount(`${user}@localhost`);
     const stub = env.SESSION.get(env.SESSION.newUniqueId());
     const s = await directSocket(stub);
-    s.send(OPEN);
-    await s.next((e) => e.name === "stream:features");
-    s.send(plainAuth(user, "pw"));
-    await s.next((e) => e.name === "success");
-    s.send(OPEN);
-    await s.next((e) => e.name === "stream:features");
+    await authenticate(s, user);
     s.send(`<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
     await s.next((e) => e.attrs.id === "b");
     // Bound: the timer is gone; run anyway, it leaves the stream alone.

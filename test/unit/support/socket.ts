@@ -84,16 +84,21 @@ export async function createAccount(bare: string, password = "pw"): Promise<void
   expect(await env.ACCOUNT.getByName(bare).setCredentials(await deriveCredentials(password), true)).toBe("created");
 }
 
-/** Opens, authenticates with PLAIN and binds; with `presence`, sends initial presence too. */
-export async function login(user: string, resource: string, opts: { password?: string; presence?: boolean } = {}): Promise<{ s: TestSocket; full: string }> {
-  const s = await socket();
+/** Opens a stream on `s`, authenticates with PLAIN and restarts it: ready to bind (or resume). */
+export async function authenticate(s: TestSocket, user: string, password = "pw"): Promise<void> {
   s.send(OPEN);
   await s.next((e) => e.name === "stream:features");
-  s.send(plainAuth(user, opts.password ?? "pw"));
+  s.send(plainAuth(user, password));
   const outcome = await s.next((e) => e.name === "success" || e.name === "failure");
   expect(outcome.name).toBe("success");
   s.send(OPEN);
   await s.next((e) => e.name === "stream:features");
+}
+
+/** Opens, authenticates with PLAIN and binds; with `presence`, sends initial presence too. */
+export async function login(user: string, resource: string, opts: { password?: string; presence?: boolean } = {}): Promise<{ s: TestSocket; full: string }> {
+  const s = await socket();
+  await authenticate(s, user, opts.password);
   s.send(`<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
   const bound = await s.next((e) => e.attrs.id === "bind");
   const full = bound.getChild("bind")!.getChildText("jid")!;
