@@ -5,7 +5,19 @@ import { attr, Client } from "./xmpp.mjs";
 
 const REGISTER = "jabber:iq:register";
 
-export async function registerInBand(wsBase, bare, password) {
+/** Registers `bare`; a stream that times out is tried again, twice (ejabberd now and then
+ *  drops one of thousands of registrations, which would end the whole run). */
+export async function registerInBand(wsBase, bare, password, attempts = 3) {
+  for (let i = 1; ; i++) {
+    try {
+      return await registerOnce(wsBase, bare, password);
+    } catch (e) {
+      if (i >= attempts || !String(e).includes("timeout")) throw e;
+    }
+  }
+}
+
+async function registerOnce(wsBase, bare, password) {
   const c = new Client(wsBase, { bare, password });
   try {
     await c.open();
