@@ -11,8 +11,8 @@
 //   a connection turns a presence down, and after ROUTES_FOR_MS.
 // - The contact's connection knows whether its resource is available (it saw the client's
 //   own broadcast presences, src/pipeline/client-stanza.ts) and checks its account's
-//   blocklist (src/im/sender-view.ts); unsure (a stream bound before the record was kept), it says so. A
-//   XEP-0198 resumption carries the account's record over to the new connection.
+//   blocklist (src/im/sender-view.ts); unsure (a stream bound before the record was
+//   kept), it says so. A XEP-0198 resumption carries the account's record over.
 // - Whatever a connection does not take goes to the contact's account for that resource
 //   (`presenceToAvailable`), which delivers it only if the resource is available: nothing is
 //   lost, nothing reaches an unavailable resource, and a resource that came online since the
