@@ -45,6 +45,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   // A component speaks for many users at once: its connection's bucket is far larger than a client's.
   componentRatePerSecond: 5000,
   componentBurst: 20_000,
+  maxRosterItems: 5000,
 });
 export const DEFAULT_DELEGATION_TIMEOUT_MS = 30000;
 export const DEFAULT_ARCHIVE: Readonly<ArchiveSettings> = Object.freeze({ retentionDays: 7, maxMessages: 10_000 });
@@ -62,7 +63,7 @@ const ARCHIVE_KEYS = ["retention_days", "max_messages"];
 const HOST_KEYS = ["registration", "privileged_entities", "delegations", "client_delegation"] as const;
 const GRANT_KEYS = ["roster", "push", "message", "presence", "iq"] as const;
 const DELEGATION_KEYS = ["jid", "filtering"] as const;
-const LIMIT_KEYS = ["max_stanza_size", "rate_per_second", "burst", "auth_failures_before_delay", "component_rate_per_second", "component_burst"];
+const LIMIT_KEYS = ["max_stanza_size", "rate_per_second", "burst", "auth_failures_before_delay", "component_rate_per_second", "component_burst", "max_roster_items"];
 
 /** Normalises the keys of a map of domains, refusing invalid and duplicate ones. */
 export function domainKeys(
@@ -263,6 +264,9 @@ function parseLimits(value: unknown, path: string): Limits {
   }
   if (t.component_burst !== undefined) {
     limits.componentBurst = integer(t.component_burst, field(path, "component_burst"), 1, Number.MAX_SAFE_INTEGER);
+  }
+  if (t.max_roster_items !== undefined) {
+    limits.maxRosterItems = integer(t.max_roster_items, field(path, "max_roster_items"), 1, 1_000_000);
   }
   if (t.auth_failures_before_delay !== undefined) {
     limits.authFailuresBeforeDelay = integer(

@@ -64,6 +64,8 @@ export interface Limits {
   /** A component connection's token bucket (it speaks for many users). */
   componentRatePerSecond: number;
   componentBurst: number;
+  /** Items one roster may hold (RFC 6121 §2: a server-configured limit); adding past it gets `policy-violation`. */
+  maxRosterItems: number;
 }
 
 /** XEP-0313 archives (see docs/user-data.md). */

@@ -299,6 +299,17 @@ export class Account {
     else if (!this.roster.contacts(sendsPresenceTo).includes(bareOf(jid))) this.resources.addDirected(resource, jid);
   }
 
+  /** Whether adding `existing` (null: a new contact) to the roster would pass the bound
+   *  (`limits.max_roster_items`); an item already in the roster never does. */
+  rosterFullFor(existing: RosterItem | null): boolean {
+    if (existing?.state.inRoster) return false;
+    return this.roster.count() >= this.config.limits.maxRosterItems;
+  }
+
+  rosterFullText(): string {
+    return `at most ${this.config.limits.maxRosterItems} roster items`;
+  }
+
   /** Outbound subscription stanza (RFC 6121 §3) from one of the account's resources. */
   async outboundSubscription(pres: Element): Promise<string[]> {
     const type = pres.attrs.type as SubscriptionType;
@@ -306,6 +317,8 @@ export class Account {
     if (contact === this.bare) return [];
     const item = this.roster.get(contact);
     const decision = outbound(item?.state ?? NO_CONTACT, type);
+    // A subscription that would add the contact to a full roster is refused, not sent.
+    if (decision.next.inRoster && this.rosterFullFor(item)) return [errorReply(pres, "policy-violation", this.rosterFullText()).toString()];
     const next: RosterItem = { jid: contact, name: item?.name ?? null, groups: item?.groups ?? [], state: decision.next, pendingStanza: decision.next.pendingIn ? (item?.pendingStanza ?? null) : null };
     if (decision.push) await this.saveAndPush(next);
     else if (item) this.roster.put(next);

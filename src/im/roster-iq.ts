@@ -9,6 +9,7 @@ import { type Element, errorReply, iqResult, xml } from "../xml/stanza";
 import { parseJid } from "../jid/jid";
 
 export const MAX_NAME_LENGTH = 1024;
+export const MAX_GROUP_LENGTH = 1024;
 export const MAX_GROUPS = 64;
 
 /** The full roster as a result to `iq`, or an empty result when `ver` is current. */
@@ -33,6 +34,7 @@ export function parseRosterSet(account: Account, iq: Element, query: Element): {
   }
   const groups = item.getChildren("group").map((g) => g.getText());
   if (groups.some((g) => g.trim() === "")) return { error: errorReply(iq, "not-acceptable", "empty group name", account.bare) };
+  if (groups.some((g) => g.length > MAX_GROUP_LENGTH)) return { error: errorReply(iq, "not-acceptable", "group name too long", account.bare) };
   if (new Set(groups).size !== groups.length) return { error: errorReply(iq, "bad-request", "duplicate group", account.bare) };
   if (groups.length > MAX_GROUPS) return { error: errorReply(iq, "not-acceptable", "too many groups", account.bare) };
   return { item, jid: jid.bare };
@@ -46,6 +48,7 @@ export async function applyRosterSet(account: Account, iq: Element, item: Elemen
     await account.removeContact(existing);
     return iqResult(iq, undefined, account.bare);
   }
+  if (account.rosterFullFor(existing)) return errorReply(iq, "policy-violation", account.rosterFullText(), account.bare);
   // Any other 'subscription' or 'ask' value from a client is ignored (RFC 6121 §2.1.2.5, §2.3.2).
   const state = { ...(existing?.state ?? NO_CONTACT), inRoster: true };
   const next: RosterItem = {

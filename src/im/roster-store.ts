@@ -69,6 +69,12 @@ export class RosterStore {
     return this.sql.exec<Row>("SELECT * FROM roster WHERE in_roster = 1 ORDER BY jid").toArray().map(RosterStore.toItem);
   }
 
+  /** How many items are visible in the roster (what the roster bound counts). */
+  count(): number {
+    if (!this.exists()) return 0;
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM roster WHERE in_roster = 1").one().n;
+  }
+
   /** Every stored item, visible or not (pending requests included). */
   all(): RosterItem[] {
     if (!this.exists()) return [];

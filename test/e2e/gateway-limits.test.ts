@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_CONFIG } from "./support/config";
 import { createUser, startGateway, uniqueName, type Gateway } from "./support/gateway";
-import { isMessage } from "./support/im";
+import { isMessage, rosterGet, rosterItems, rosterSet } from "./support/im";
 import { type Element, RawXmpp, is, stanzaError, streamCondition, wsUrlFor } from "./support/raw-client";
 
-describe("limits (rate_per_second 5, burst 10, auth_failures_before_delay 2, max_stanza_size 2048, component_rate_per_second 1, component_burst 20)", () => {
+describe("limits (rate_per_second 5, burst 10, auth_failures_before_delay 2, max_stanza_size 2048, component_rate_per_second 1, component_burst 20, max_roster_items 3)", () => {
   let gw: Gateway;
   beforeAll(async () => {
-    const limits = { rate_per_second: 5, burst: 10, auth_failures_before_delay: 2, max_stanza_size: 2048, component_rate_per_second: 1, component_burst: 20 };
+    const limits = { rate_per_second: 5, burst: 10, auth_failures_before_delay: 2, max_stanza_size: 2048, component_rate_per_second: 1, component_burst: 20, max_roster_items: 3 };
     const config = { ...E2E_CONFIG, limits };
     gw = await startGateway({ vars: { XMPP_CONFIG: JSON.stringify(config) } });
   });
@@ -111,6 +111,36 @@ describe("limits (rate_per_second 5, burst 10, auth_failures_before_delay 2, max
     expect(streamCondition(err)).toBe("policy-violation");
     await c.next(is.close());
     await c.closed;
+  });
+
+  it("max_roster_items bounds the roster: a new item or a subscription past it gets policy-violation, nothing is stored or sent; items already there still change", async () => {
+    const user = uniqueName("full");
+    const contacts = [1, 2, 3, 4, 5].map((i) => `${uniqueName(`c${i}`)}@localhost`);
+    await createUser(`${user}@localhost`, "pw", gw.url);
+    await createUser(contacts[4]!, "pw", gw.url);
+    const c = await RawXmpp.login(gw.url, { username: user, resource: "r" });
+    const watcher = await RawXmpp.login(gw.url, { username: contacts[4]!.split("@")[0]!, resource: "w" });
+    watcher.send("<presence xmlns='jabber:client'/>");
+    await rosterGet(c);
+    for (const jid of contacts.slice(0, 3)) expect((await rosterSet(c, jid)).attrs.type).toBe("result");
+    // RFC 6121 §2.3.3 leaves the limit to the server; the codebase's quota error is policy-violation.
+    const fourth = await rosterSet(c, contacts[3]!);
+    expect(stanzaError(fourth)).toEqual({ type: "modify", condition: "policy-violation" });
+    // An item already in the roster may still change.
+    expect((await rosterSet(c, contacts[0]!, { name: "Renamed", groups: ["G"] })).attrs.type).toBe("result");
+    // A subscription request that would add a contact is refused with a presence error and not sent.
+    c.send(`<presence xmlns='jabber:client' to='${contacts[4]}' type='subscribe' id='sub5'/>`);
+    const refused = await c.next((e) => e.getName() === "presence" && e.attrs.id === "sub5");
+    expect(refused.attrs.type).toBe("error");
+    expect(refused.attrs.from).toBe(contacts[4]);
+    expect(stanzaError(refused)).toEqual({ type: "modify", condition: "policy-violation" });
+    await watcher.nothing((e) => e.getName() === "presence" && e.attrs.type === "subscribe", 500);
+    expect(rosterItems(await rosterGet(c)).map((i) => i.jid).sort()).toEqual(contacts.slice(0, 3).sort());
+    // Room again after a removal.
+    expect((await rosterSet(c, contacts[1]!, { remove: true })).attrs.type).toBe("result");
+    expect((await rosterSet(c, contacts[3]!)).attrs.type).toBe("result");
+    c.close();
+    watcher.close();
   });
 
   it("repeated SASL failures are slowed down", async () => {

@@ -98,7 +98,7 @@ describe("roster get/set/remove (RFC 6121 §2)", () => {
     c.close();
   });
 
-  it("a set with two items gets bad-request; a full JID gets bad-request; an empty group not-acceptable (§2.3.3)", async () => {
+  it("a set with two items gets bad-request; a full JID gets bad-request; an empty or too long group and a too long name not-acceptable (§2.3.3)", async () => {
     const c = await RawXmpp.login(gatewayUrl(), { username: alice, resource: "bad" });
     const two = await c.iq(
       `<iq xmlns='jabber:client' type='set' id='two'><query xmlns='${NS_ROSTER}'><item jid='x@localhost'/><item jid='y@localhost'/></query></iq>`,
@@ -111,6 +111,12 @@ describe("roster get/set/remove (RFC 6121 §2)", () => {
     expect(stanzaError(emptyGroup)).toEqual({ type: "modify", condition: "not-acceptable" });
     const dup = await rosterSet(c, `${bob}@localhost`, { groups: ["G", "G"] });
     expect(stanzaError(dup)).toEqual({ type: "modify", condition: "bad-request" });
+    const longGroup = await rosterSet(c, `${bob}@localhost`, { groups: ["g".repeat(1025)] });
+    expect(stanzaError(longGroup)).toEqual({ type: "modify", condition: "not-acceptable" });
+    const longName = await rosterSet(c, `${bob}@localhost`, { name: "n".repeat(1025) });
+    expect(stanzaError(longName)).toEqual({ type: "modify", condition: "not-acceptable" });
+    // At the limits, both are taken.
+    expect((await rosterSet(c, `${bob}@localhost`, { name: "n".repeat(1024), groups: ["g".repeat(1024)] })).attrs.type).toBe("result");
     c.close();
   });
 

@@ -103,7 +103,7 @@ const EXPECTED_EXAMPLE: GatewayConfig = {
     },
   },
   components: { "pubsub.localhost": { jid: "pubsub.localhost", hasSecret: false } },
-  limits: { maxStanzaSize: 262144, ratePerSecond: 50, burst: 200, authFailuresBeforeDelay: 3, componentRatePerSecond: 5000, componentBurst: 20_000 },
+  limits: { maxStanzaSize: 262144, ratePerSecond: 50, burst: 200, authFailuresBeforeDelay: 3, componentRatePerSecond: 5000, componentBurst: 20_000, maxRosterItems: 5000 },
   delegationTimeoutMs: 30000,
   webClient: true,
   archive: { retentionDays: 7, maxMessages: 10_000 },
@@ -489,7 +489,7 @@ describe("unknown keys are refused at every level, by name", () => {
     ["host", (c) => void ((c.hosts.localhost as HostIn).registation = true), `${H}.registation`, "registration, privileged_entities, delegations, client_delegation"],
     ["privileged entity", (c) => void ((c.hosts.localhost as HostIn).privileged_entities["pubsub.localhost"].rooster = "get"), `${PUBSUB}.rooster`, "roster, push, message, presence, iq"],
     ["delegation", (c) => void ((c.hosts.localhost as HostIn).delegations["urn:xmpp:mam:2"].filter = ["node"]), `${H}.delegations["urn:xmpp:mam:2"].filter`, "jid, filtering"],
-    ["limits", (c) => void (c.limits = { max_stanza: 2048 }), "XMPP_CONFIG.limits.max_stanza", "max_stanza_size, rate_per_second, burst, auth_failures_before_delay, component_rate_per_second, component_burst"],
+    ["limits", (c) => void (c.limits = { max_stanza: 2048 }), "XMPP_CONFIG.limits.max_stanza", "max_stanza_size, rate_per_second, burst, auth_failures_before_delay, component_rate_per_second, component_burst, max_roster_items"],
     ["key with a dot", (c) => void (c["hosts.localhost"] = {}), 'XMPP_CONFIG["hosts.localhost"]', "hosts, components, limits, delegation_timeout_ms, web_client, archive, stream_management"],
     ["archive", (c) => void (c.archive = { retention: 1 }), "XMPP_CONFIG.archive.retention", "retention_days, max_messages"],
   ];
@@ -546,9 +546,9 @@ describe("limits and timeouts", () => {
 
   it("defaults", () => {
     const c = parseConfig({ XMPP_CONFIG: small({}) });
-    expect(c.limits).toEqual({ maxStanzaSize: 262144, ratePerSecond: 50, burst: 200, authFailuresBeforeDelay: 3, componentRatePerSecond: 5000, componentBurst: 20_000 });
+    expect(c.limits).toEqual({ maxStanzaSize: 262144, ratePerSecond: 50, burst: 200, authFailuresBeforeDelay: 3, componentRatePerSecond: 5000, componentBurst: 20_000, maxRosterItems: 5000 });
     expect(c.delegationTimeoutMs).toBe(30000);
-    expect(parseConfig({ XMPP_CONFIG: small({ limits: { burst: 10 } }) }).limits).toEqual({ maxStanzaSize: 262144, ratePerSecond: 50, burst: 10, authFailuresBeforeDelay: 3, componentRatePerSecond: 5000, componentBurst: 20_000 });
+    expect(parseConfig({ XMPP_CONFIG: small({ limits: { burst: 10 } }) }).limits).toEqual({ maxStanzaSize: 262144, ratePerSecond: 50, burst: 10, authFailuresBeforeDelay: 3, componentRatePerSecond: 5000, componentBurst: 20_000, maxRosterItems: 5000 });
   });
 
   it("archive: defaults, bounds and refusals", () => {
@@ -563,11 +563,11 @@ describe("limits and timeouts", () => {
   it("accepts the bounds", () => {
     const c = parseConfig({
       XMPP_CONFIG: small({
-        limits: { max_stanza_size: 1024, rate_per_second: 0.5, burst: 1, auth_failures_before_delay: 0, component_rate_per_second: 0.01, component_burst: 1 },
+        limits: { max_stanza_size: 1024, rate_per_second: 0.5, burst: 1, auth_failures_before_delay: 0, component_rate_per_second: 0.01, component_burst: 1, max_roster_items: 1 },
         delegation_timeout_ms: 100,
       }),
     });
-    expect(c.limits).toEqual({ maxStanzaSize: 1024, ratePerSecond: 0.5, burst: 1, authFailuresBeforeDelay: 0, componentRatePerSecond: 0.01, componentBurst: 1 });
+    expect(c.limits).toEqual({ maxStanzaSize: 1024, ratePerSecond: 0.5, burst: 1, authFailuresBeforeDelay: 0, componentRatePerSecond: 0.01, componentBurst: 1, maxRosterItems: 1 });
     expect(c.delegationTimeoutMs).toBe(100);
     const d = parseConfig({ XMPP_CONFIG: small({ limits: { max_stanza_size: 16777216 }, delegation_timeout_ms: 600000 }) });
     expect(d.limits.maxStanzaSize).toBe(16777216);
@@ -584,6 +584,8 @@ describe("limits and timeouts", () => {
     [{ limits: { burst: 0 } }, "XMPP_CONFIG.limits.burst", `must be between 1 and ${Number.MAX_SAFE_INTEGER} (got 0)`],
     [{ limits: { component_rate_per_second: -5 } }, "XMPP_CONFIG.limits.component_rate_per_second", "must be a number greater than 0 (got -5)"],
     [{ limits: { component_burst: 1.5 } }, "XMPP_CONFIG.limits.component_burst", "must be an integer (got 1.5)"],
+    [{ limits: { max_roster_items: 0 } }, "XMPP_CONFIG.limits.max_roster_items", "must be between 1 and 1000000 (got 0)"],
+    [{ limits: { max_roster_items: 1000001 } }, "XMPP_CONFIG.limits.max_roster_items", "must be between 1 and 1000000 (got 1000001)"],
     [{ limits: { auth_failures_before_delay: -1 } }, "XMPP_CONFIG.limits.auth_failures_before_delay", `must be between 0 and ${Number.MAX_SAFE_INTEGER} (got -1)`],
     [{ limits: "big" }, "XMPP_CONFIG.limits", "must be an object (a TOML table), got a string"],
     [{ delegation_timeout_ms: 99 }, "XMPP_CONFIG.delegation_timeout_ms", "must be between 100 and 600000 (got 99)"],
