@@ -7,7 +7,7 @@ import type { HostConfig } from "../config";
 import type { Services } from "../pipeline/context";
 import { route } from "../pipeline/route";
 import { tryDeliver } from "../ports/deliver";
-import { RosterStore, type RosterItem } from "./roster-store";
+import { itemChars, MAX_ROSTER_CHARS, RosterStore, type RosterItem } from "./roster-store";
 import { ResourcesStore, type BoundResource } from "./resources-store";
 import { OfflineStore, type OfflineRefusal } from "./offline-store";
 import { rosterPush } from "./roster-push";
@@ -299,15 +299,16 @@ export class Account {
     else if (!this.roster.contacts(sendsPresenceTo).includes(bareOf(jid))) this.resources.addDirected(resource, jid);
   }
 
-  /** Whether adding `existing` (null: a new contact) to the roster would pass the bound
-   *  (`limits.max_roster_items`); an item already in the roster never does. */
-  rosterFullFor(existing: RosterItem | null): boolean {
-    if (existing?.state.inRoster) return false;
-    return this.roster.count() >= this.config.limits.maxRosterItems;
-  }
-
-  rosterFullText(): string {
-    return `at most ${this.config.limits.maxRosterItems} roster items`;
+  /** Why writing `next` over `existing` (null: a new contact) would pass the roster's
+   *  bounds, or null: the number of items (`limits.max_roster_items`; an item already in
+   *  the roster is never refused for it) and the characters of JIDs, names and groups
+   *  (MAX_ROSTER_CHARS; only a change that adds some is refused). */
+  rosterRefusal(existing: RosterItem | null, next: RosterItem): string | null {
+    const max = this.config.limits.maxRosterItems;
+    if (!existing?.state.inRoster && next.state.inRoster && this.roster.count() >= max) return `at most ${max} roster items`;
+    const added = itemChars(next) - (existing ? itemChars(existing) : 0);
+    if (added > 0 && this.roster.chars() + added > MAX_ROSTER_CHARS) return `at most ${MAX_ROSTER_CHARS} characters of JIDs, names and groups in a roster`;
+    return null;
   }
 
   /** Outbound subscription stanza (RFC 6121 §3) from one of the account's resources. */
@@ -317,9 +318,10 @@ export class Account {
     if (contact === this.bare) return [];
     const item = this.roster.get(contact);
     const decision = outbound(item?.state ?? NO_CONTACT, type);
-    // A subscription that would add the contact to a full roster is refused, not sent.
-    if (decision.next.inRoster && this.rosterFullFor(item)) return [errorReply(pres, "policy-violation", this.rosterFullText()).toString()];
     const next: RosterItem = { jid: contact, name: item?.name ?? null, groups: item?.groups ?? [], state: decision.next, pendingStanza: decision.next.pendingIn ? (item?.pendingStanza ?? null) : null };
+    // A subscription that would add the contact to a full roster is refused, not sent.
+    const refusal = decision.next.inRoster ? this.rosterRefusal(item, next) : null;
+    if (refusal) return [errorReply(pres, "policy-violation", refusal).toString()];
     if (decision.push) await this.saveAndPush(next);
     else if (item) this.roster.put(next);
     // RFC 6121 §3.1.2: the stanza goes out from the bare JID.

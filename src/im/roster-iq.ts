@@ -48,7 +48,6 @@ export async function applyRosterSet(account: Account, iq: Element, item: Elemen
     await account.removeContact(existing);
     return iqResult(iq, undefined, account.bare);
   }
-  if (account.rosterFullFor(existing)) return errorReply(iq, "policy-violation", account.rosterFullText(), account.bare);
   // Any other 'subscription' or 'ask' value from a client is ignored (RFC 6121 §2.1.2.5, §2.3.2).
   const state = { ...(existing?.state ?? NO_CONTACT), inRoster: true };
   const next: RosterItem = {
@@ -58,6 +57,8 @@ export async function applyRosterSet(account: Account, iq: Element, item: Elemen
     state,
     pendingStanza: existing?.pendingStanza ?? null,
   };
+  const refusal = account.rosterRefusal(existing, next);
+  if (refusal) return errorReply(iq, "policy-violation", refusal, account.bare);
   await account.saveAndPush(next);
   return iqResult(iq, undefined, account.bare);
 }

@@ -12,6 +12,16 @@ export interface RosterItem {
   pendingStanza: string | null;
 }
 
+/** Characters of JIDs, names and groups one roster may hold: with the item bound and the
+ *  per-item bounds (src/im/roster-iq.ts) a roster could otherwise reach hundreds of MiB,
+ *  which a roster get would read into one object's memory. */
+export const MAX_ROSTER_CHARS = 2 * 1024 * 1024;
+
+/** What an item counts against MAX_ROSTER_CHARS (the same sum as RosterStore.chars()). */
+export function itemChars(item: Pick<RosterItem, "jid" | "name" | "groups">): number {
+  return item.jid.length + (item.name?.length ?? 0) + JSON.stringify(item.groups).length;
+}
+
 type Row = {
   jid: string; name: string | null; groups: string; subscription: string;
   ask_out: number; pending_in: number; in_roster: number; pending_stanza: string | null;
@@ -73,6 +83,12 @@ export class RosterStore {
   count(): number {
     if (!this.exists()) return 0;
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM roster WHERE in_roster = 1").one().n;
+  }
+
+  /** Characters of JIDs, names and groups over every stored item (see itemChars). */
+  chars(): number {
+    if (!this.exists()) return 0;
+    return this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(length(jid) + COALESCE(length(name), 0) + length(groups)), 0) AS n FROM roster").one().n;
   }
 
   /** Every stored item, visible or not (pending requests included). */
