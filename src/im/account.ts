@@ -7,7 +7,7 @@ import type { HostConfig } from "../config";
 import type { Services } from "../pipeline/context";
 import { route } from "../pipeline/route";
 import { tryDeliver } from "../ports/deliver";
-import { itemChars, MAX_ROSTER_CHARS, RosterStore, type RosterItem } from "./roster-store";
+import { itemChars, ROSTER_CHARS_PER_ITEM, RosterStore, type RosterItem } from "./roster-store";
 import { ResourcesStore, type BoundResource } from "./resources-store";
 import { OfflineStore, type OfflineRefusal } from "./offline-store";
 import { rosterPush } from "./roster-push";
@@ -302,12 +302,13 @@ export class Account {
   /** Why writing `next` over `existing` (null: a new contact) would pass the roster's
    *  bounds, or null: the number of items (`limits.max_roster_items`; an item already in
    *  the roster is never refused for it) and the characters of JIDs, names and groups
-   *  (MAX_ROSTER_CHARS; only a change that adds some is refused). */
+   *  (ROSTER_CHARS_PER_ITEM per item allowed; only a change that adds some is refused). */
   rosterRefusal(existing: RosterItem | null, next: RosterItem): string | null {
     const max = this.config.limits.maxRosterItems;
     if (!existing?.state.inRoster && next.state.inRoster && this.roster.count() >= max) return `at most ${max} roster items`;
+    const maxChars = max * ROSTER_CHARS_PER_ITEM;
     const added = itemChars(next) - (existing ? itemChars(existing) : 0);
-    if (added > 0 && this.roster.chars() + added > MAX_ROSTER_CHARS) return `at most ${MAX_ROSTER_CHARS} characters of JIDs, names and groups in a roster`;
+    if (added > 0 && this.roster.chars() + added > maxChars) return `at most ${maxChars} characters of JIDs, names and groups in a roster`;
     return null;
   }
 

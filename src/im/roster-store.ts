@@ -12,12 +12,13 @@ export interface RosterItem {
   pendingStanza: string | null;
 }
 
-/** Characters of JIDs, names and groups one roster may hold: with the item bound and the
- *  per-item bounds (src/im/roster-iq.ts) a roster could otherwise reach hundreds of MiB,
- *  which a roster get would read into one object's memory. */
-export const MAX_ROSTER_CHARS = 2 * 1024 * 1024;
+/** Characters of JIDs, names and groups one roster may hold per item it may hold
+ *  (`limits.max_roster_items`): 2,100,000 at the default 5,000. With the item bound and the
+ *  per-item bounds alone (src/im/roster-iq.ts) a roster could reach hundreds of MiB, which a
+ *  roster get would read into one object's memory; typical items take well under 100. */
+export const ROSTER_CHARS_PER_ITEM = 420;
 
-/** What an item counts against MAX_ROSTER_CHARS (the same sum as RosterStore.chars()). */
+/** What an item counts against the roster's characters (the same sum as RosterStore.chars()). */
 export function itemChars(item: Pick<RosterItem, "jid" | "name" | "groups">): number {
   return item.jid.length + (item.name?.length ?? 0) + JSON.stringify(item.groups).length;
 }
